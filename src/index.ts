@@ -1,0 +1,9 @@
+/**
+ * popkit's library API. Each layer is exported from its own module; see README.md.
+ */
+export * from './errors.js';
+export type * from './data/types.js';
+export type * from './events/types.js';
+export type * from './pk/types.js';
+export type * from './model/bound.js';
+export type * from './lmm/frame-types.js';

@@ -1,0 +1,77 @@
+/**
+ * A population model bound to a dataset: what estimation, simulation and diagnostics see.
+ * The model layer builds it (from a model file or defineModel + a Dataset); the layers
+ * after it (estimation, simulation, tools) use only this interface, so they can also be
+ * driven by hand-written models in tests (e.g. Wang 2007's one-line model).
+ *
+ * Matrices are flat Float64Array, row-major, dimensions stated per field.
+ */
+
+/** One fixed effect (NONMEM THETA). */
+export interface ThetaSpec {
+  readonly name: string;
+  readonly init: number;
+  /** -Infinity when unbounded. */
+  readonly lower: number;
+  /** +Infinity when unbounded. */
+  readonly upper: number;
+  readonly fixed: boolean;
+}
+
+/**
+ * A covariance matrix of random effects (OMEGA) or residual errors (SIGMA), made of
+ * diagonal elements and correlated blocks. `blocks` partitions 0..n-1; elements outside
+ * the blocks are structurally zero. A fixed block is not estimated.
+ */
+export interface CovarianceSpec {
+  readonly names: readonly string[];
+  /** n×n initial (or final) values, row-major, symmetric. */
+  readonly init: Float64Array;
+  readonly blocks: readonly { readonly indices: readonly number[]; readonly fixed: boolean }[];
+}
+
+export interface ParameterSpec {
+  readonly theta: readonly ThetaSpec[];
+  readonly omega: CovarianceSpec;
+  readonly sigma: CovarianceSpec;
+}
+
+/**
+ * One subject, ready for the likelihood. The residual model is NONMEM's: for observation j,
+ * y_j = f_j(θ, η) + Σ_k h_jk(θ, η) ε_k with ε ~ N(0, Σ), so Var(y_j | η) = h_j Σ h_jᵀ.
+ */
+export interface SubjectEvaluator {
+  readonly id: string;
+  /** Number of observations (records with MDV = 0). */
+  readonly nObs: number;
+  /** Observed values (transformed as the model says, e.g. log DV), length nObs. */
+  readonly dv: Float64Array;
+  /** Dataset record index of each observation. */
+  readonly obsRecords: Int32Array;
+  /**
+   * Predictions f (length nObs) and h = ∂y/∂ε at ε = 0 (nObs × nEps, row-major).
+   * Returns false when the parameters give no valid prediction (e.g. a negative volume),
+   * in which case the outputs are unspecified.
+   */
+  evaluate(theta: Float64Array, eta: Float64Array, f: Float64Array, h: Float64Array): boolean;
+  /**
+   * Optional: predictions with their first derivatives with respect to η:
+   * dfdeta (nObs × nEta) and dhdeta (nObs × nEps × nEta). Absent when the model offers no
+   * derivatives; callers then use finite differences.
+   */
+  evaluateWithDerivatives?(
+    theta: Float64Array, eta: Float64Array,
+    f: Float64Array, h: Float64Array, dfdeta: Float64Array, dhdeta: Float64Array,
+  ): boolean;
+}
+
+/** A model bound to a dataset. */
+export interface BoundModel {
+  readonly name: string;
+  readonly parameters: ParameterSpec;
+  readonly subjects: readonly SubjectEvaluator[];
+  /** Number of random effects (η), = parameters.omega.names.length. */
+  readonly nEta: number;
+  /** Number of residual random variables (ε), = parameters.sigma.names.length. */
+  readonly nEps: number;
+}
