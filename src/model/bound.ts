@@ -63,6 +63,11 @@ export interface SubjectEvaluator {
     theta: Float64Array, eta: Float64Array,
     f: Float64Array, h: Float64Array, dfdeta: Float64Array, dhdeta: Float64Array,
   ): boolean;
+  /**
+   * Optional: the subject's individual parameters (BoundModel.individualParameterNames,
+   * e.g. CL, V) at (θ, η), for tables and reports; time-varying ones at the first record.
+   */
+  individualParameters?(theta: Float64Array, eta: Float64Array, out: Float64Array): void;
 }
 
 /** A model bound to a dataset. */
@@ -74,4 +79,6 @@ export interface BoundModel {
   readonly nEta: number;
   /** Number of residual random variables (ε), = parameters.sigma.names.length. */
   readonly nEps: number;
+  /** Names of the individual parameters reported by SubjectEvaluator.individualParameters. */
+  readonly individualParameterNames?: readonly string[];
 }
