@@ -3,6 +3,8 @@
  */
 export * from './errors.js';
 export type * from './data/types.js';
+export { STANDARD_ITEMS } from './data/types.js';
+export * from './data/dataset.js';
 export type * from './events/types.js';
 export type * from './pk/types.js';
 export type * from './model/bound.js';

@@ -19,6 +19,32 @@ export interface Table {
   readonly nRows: number;
   /** 1-based file line of each data row, for error messages. */
   readonly lines: Int32Array;
+  /** 1-based file line of the header row (absent for tables not read from a file). */
+  readonly headerLine?: number;
+}
+
+/** How to read a table file (see src/data/table.ts). */
+export interface TableOptions {
+  /**
+   * Lines to skip, as NONMEM's `IGNORE=c`, one character each: '#' skips lines whose first
+   * non-blank character is '#'; '@' skips lines whose first non-blank character is a letter
+   * or '@'; any other character c skips lines whose first character is c (e.g. ['C']).
+   * Default: lines whose first non-blank character is '#' or '@'. The header is never skipped.
+   */
+  readonly ignore?: readonly string[];
+  /** Field texts read as missing; default ['.', ''] (fields are trimmed first). */
+  readonly missing?: readonly string[];
+  /** Field separator; default: 'csv' when the header line contains a comma, else 'whitespace'. */
+  readonly format?: 'csv' | 'whitespace';
+}
+
+/** How to read a NONMEM-style dataset (see src/data/dataset.ts). */
+export interface DatasetOptions extends TableOptions {
+  /**
+   * Header name of a standard item, like NONMEM's `$INPUT DV=Y`: e.g. `{ DV: 'Y' }`.
+   * Items not listed are found by their own name, case-insensitively.
+   */
+  readonly columns?: Partial<Record<StandardItem, string>>;
 }
 
 /** The standard NONMEM data items popkit recognises (case-insensitively in headers). */
@@ -72,6 +98,8 @@ export interface Dataset {
   readonly subjects: readonly SubjectData[];
   /** Names of the non-standard columns, as written in the header. */
   readonly covariateNames: readonly string[];
+  /** Header name of each standard item present in the file, e.g. { ID: 'id', DV: 'Y' }. */
+  readonly standardColumns?: Partial<Record<StandardItem, string>>;
   /** Covariate value of column `name` on record `index` (null when missing). */
   covariate(name: string, index: number): CovariateValue;
 }
