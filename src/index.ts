@@ -9,3 +9,7 @@ export type * from './events/types.js';
 export type * from './pk/types.js';
 export type * from './model/bound.js';
 export type * from './lmm/frame-types.js';
+export { parseFormula, FormulaError } from './lmm/formula.js';
+export type * from './lmm/formula-types.js';
+export { buildFrame, frameNotices, type BuildFrameOptions } from './lmm/frame.js';
+export type { LevelCollation } from './lmm/formula-levels.js';

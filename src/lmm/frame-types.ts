@@ -6,7 +6,7 @@
 
 /** One random-effects term `(cols | group)`: q columns, varying by the levels of a factor. */
 export interface RandomEffectsTerm {
-  /** Grouping factor name as lme4 prints it: "Subject", "plate", "dept:service", "batch:cask". */
+  /** Grouping factor name as lme4 prints it: "Subject", "plate", "dept:service", "cask:batch" (from `(1 | batch/cask)`). */
   readonly group: string;
   /** Level labels in the order of their codes. */
   readonly levels: readonly string[];
@@ -16,8 +16,22 @@ export interface RandomEffectsTerm {
   readonly columnNames: readonly string[];
   /** Values of the q random-effect columns, n×q column-major. */
   readonly z: Float64Array;
-  /** True for `(a + b | g)` (a full covariance block), false for `(a + b || g)` (diagonal). */
+  /**
+   * True for `(a + b | g)` (a full covariance block), false for `(a + b || g)` (diagonal).
+   * The frame builder splits `(a + b || g)` into `(1 | g) + (0 + a | g) + (0 + b | g)`, as
+   * lme4 does, so the terms it makes are all true.
+   */
   readonly correlated: boolean;
+}
+
+/** A table row left out of the frame because a column the model reads is missing on it. */
+export interface DroppedRow {
+  /** 1-based data row of the table. */
+  readonly row: number;
+  /** 1-based line in the file. */
+  readonly line: number;
+  /** The columns missing on that row. */
+  readonly columns: readonly string[];
 }
 
 export interface LmmFrame {
@@ -35,4 +49,8 @@ export interface LmmFrame {
   readonly weights?: Float64Array;
   /** 1-based table rows used (rows with missing values in used columns are reported, not dropped silently). */
   readonly rows: Int32Array;
+  /** Rows left out because of missing values (lme4's na.omit), for the user to be told. */
+  readonly dropped?: readonly DroppedRow[];
+  /** Fixed-effect columns removed because X was rank deficient (as lme4 drops them), in R's names. */
+  readonly droppedFixedNames?: readonly string[];
 }
