@@ -4,8 +4,10 @@
  * (lag time ALAG, bioavailability F, modelled rate/duration) are applied later, by the
  * prediction loop in src/pk, because they change with the parameters.
  *
- * Ordering: events are sorted by time, then by record order in the file (stable).
- * Additional doses from ADDL are placed after the records at the same time.
+ * Ordering: events are sorted by time, then by record order in the file (stable); time may
+ * restart only at a reset record (EVID 3 or 4), which begins a new sorted run. An additional
+ * dose from ADDL is placed before the data records at the same time (PREDPP gives implied
+ * doses while advancing to a record, so that record sees them). See src/events/build.ts.
  */
 
 /** How a dose enters its compartment. */
