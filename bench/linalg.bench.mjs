@@ -1,0 +1,68 @@
+// Speed of the dense kernels (src/linalg), the per-subject Gaussian marginal-likelihood
+// kernel (src/lmm/gaussian-kernel.ts) and the small Newton solver used for empirical Bayes
+// estimates (src/optim/newton.ts). Single thread, wall clock.
+import { performance } from 'node:perf_hooks';
+import { choleskyInPlace } from '../dist/linalg/cholesky.js';
+import { GaussianMarginalKernel } from '../dist/lmm/gaussian-kernel.js';
+import { createNewtonWorkspace, minimizeNewtonInto } from '../dist/optim/newton.js';
+
+/** Median wall time (ms) of `reps` calls of `f` after one warm-up call. */
+function medianMs(f, reps) {
+  f();
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(reps / 2)];
+}
+
+function spd(n) {
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i + j * n] = Math.exp(-Math.abs(i - j) / 3) + (i === j ? 0.1 : 0);
+  return a;
+}
+
+function choleskyRow(n, count) {
+  const a = spd(n);
+  const w = new Float64Array(n * n);
+  const ms = medianMs(() => {
+    for (let k = 0; k < count; k++) { w.set(a); choleskyInPlace(w, n); }
+  }, 7);
+  return { what: `choleskyInPlace n = ${n}`, how: `median of 7 runs of ${count} factorizations (incl. copy)`, figure: `${((ms * 1000) / count).toFixed(3)} µs each` };
+}
+
+export default async function run() {
+  const rows = [choleskyRow(3, 200_000), choleskyRow(50, 2_000), choleskyRow(300, 10)];
+
+  // Kernel: 10 observations, 3 random effects, 100,000 subject evaluations.
+  const n = 10;
+  const q = 3;
+  const kernel = new GaussianMarginalKernel(n, q);
+  const r = new Float64Array(n).map((_, j) => Math.sin(j));
+  const G = new Float64Array(n * q).map((_, j) => Math.cos(j));
+  const omega = Float64Array.of(0.1, 0.02, 0, 0.02, 0.2, 0.01, 0, 0.01, 0.3);
+  const R = new Float64Array(n).fill(0.05);
+  const subjects = 100_000;
+  let sink = 0;
+  const kms = medianMs(() => { for (let i = 0; i < subjects; i++) sink += kernel.evaluate(r, G, omega, R, n, q); }, 5);
+  rows.push({ what: 'GaussianMarginalKernel.evaluate n = 10, q = 3', how: `median of 5 runs of ${subjects} evaluations`, figure: `${((kms * 1000) / subjects).toFixed(3)} µs each` });
+
+  // Newton EBE-like problem: q = 3, Σ exp(x − a) − x + ½ xᵀx, analytic derivatives.
+  const ws = createNewtonWorkspace(3);
+  const a = Float64Array.of(0.3, -0.2, 0.5);
+  const f = (x) => { let s = 0; for (let i = 0; i < 3; i++) s += Math.exp(x[i] - a[i]) - x[i] + 0.5 * x[i] * x[i]; return s; };
+  const gh = (x, g, H) => {
+    H.fill(0);
+    for (let i = 0; i < 3; i++) { const e = Math.exp(x[i] - a[i]); g[i] = e - 1 + x[i]; H[i + 3 * i] = e + 1; }
+    return f(x);
+  };
+  const x = new Float64Array(3);
+  const solves = 20_000;
+  const nms = medianMs(() => { for (let i = 0; i < solves; i++) { x.fill(0); minimizeNewtonInto(ws, f, gh, x); } }, 5);
+  rows.push({ what: 'minimizeNewtonInto q = 3 (analytic derivatives, ~5 iterations)', how: `median of 5 runs of ${solves} solves`, figure: `${((nms * 1000) / solves).toFixed(2)} µs each` });
+  if (!Number.isFinite(sink)) throw new Error('kernel benchmark produced a non-finite value');
+  return rows;
+}
