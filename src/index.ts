@@ -11,6 +11,8 @@ export * from './pk/closed-form.js';
 export * from './pk/parameters.js';
 export * from './pk/predict.js';
 export type * from './pk/types.js';
+export * from './pk/ode.js';
+export * from './pk/ode-library.js';
 export type * from './model/bound.js';
 export type * from './lmm/frame-types.js';
 export { parseFormula, FormulaError } from './lmm/formula.js';
