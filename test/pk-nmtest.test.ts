@@ -12,16 +12,13 @@
  * observing right after each dose record.
  */
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../src/data/dataset.js';
-import type { Dataset } from '../src/data/types.js';
 import { buildAllEvents } from '../src/events/build.js';
 import type { SubjectEvent, SubjectEvents } from '../src/events/types.js';
 import { closedFormSystem } from '../src/pk/closed-form.js';
-import { pkParameterRow, recordParameters } from '../src/pk/parameters.js';
 import { predictSubject } from '../src/pk/predict.js';
-import type { PkParameters } from '../src/pk/types.js';
+import { loadNmtest, nmtestParameters, NMTEST_V } from './nmtest-support.js';
 
-const CL = 1.1, V = 20, KA = 1.5;
+const V = NMTEST_V;
 const RELATIVE = 1e-4, ABSOLUTE = 1e-6;
 
 /** What each subject of the file exercises (from its records). */
@@ -54,29 +51,10 @@ const CASES: Record<string, string> = {
   26: 'SS=1 constant infusion (AMT 0, RATE 100, II 0) into the depot',
 };
 
-const dataset = readDataset('datasets/nmtest_events.csv', { columns: { DV: 'cp' } });
+const { dataset, referenceCp } = loadNmtest();
 const system = closedFormSystem(1, 'oral');
 const subjects = buildAllEvents(dataset, system);
-const cpColumn = dataset.table.columns[dataset.table.names.indexOf('cp')]!;
-const referenceCp = cpColumn.kind === 'numeric' ? cpColumn.values : new Float64Array(0);
-
-function covariate(ds: Dataset, name: string, record: number): number {
-  const v = ds.covariate(name, record);
-  if (typeof v !== 'number') throw new Error(`${name} missing on record ${record}`);
-  return v;
-}
-
-function parametersOf(ds: Dataset): PkParameters {
-  return recordParameters((r) => {
-    const mode = covariate(ds, 'mode', r);
-    return pkParameterRow(2, [CL, V, KA], {
-      ALAG: [0, covariate(ds, 'lagt', r)],
-      F: [1, covariate(ds, 'bioav', r)],
-      R: [0, mode === 1 ? covariate(ds, 'rat2', r) : 0],
-      D: [0, mode === 2 ? covariate(ds, 'dur2', r) : 0],
-    });
-  });
-}
+const parameters = nmtestParameters(dataset);
 
 /** The subject's events with an extra observation of the central compartment after each dose record. */
 function observingDoseRecords(subject: SubjectEvents): SubjectEvents {
@@ -98,7 +76,7 @@ interface Mismatch { id: string; time: number; evid: number; nonmem: number; pop
 
 function compare(subject: SubjectEvents, keep: (evid: number) => boolean): { checked: number; mismatches: Mismatch[] } {
   const out = new Float64Array(subject.observationIndices.length * 2);
-  predictSubject(system, subject, parametersOf(dataset), out);
+  predictSubject(system, subject, parameters, out);
   const mismatches: Mismatch[] = [];
   let checked = 0;
   for (let j = 0; j < subject.observationRecords.length; j++) {

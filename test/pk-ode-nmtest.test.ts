@@ -11,40 +11,20 @@
  * relative, 1e-9 absolute in CP (amounts ~1e-11, i.e. below the ODE's absolute tolerance).
  */
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../src/data/dataset.js';
 import { buildAllEvents } from '../src/events/build.js';
 import type { SubjectEvents } from '../src/events/types.js';
 import { closedFormSystem } from '../src/pk/closed-form.js';
 import { linearOdeSystem } from '../src/pk/ode-library.js';
-import { pkParameterRow, recordParameters } from '../src/pk/parameters.js';
 import { predictSubject } from '../src/pk/predict.js';
-import type { CompartmentSystem, PkParameters } from '../src/pk/types.js';
+import type { CompartmentSystem } from '../src/pk/types.js';
+import { loadNmtest, nmtestParameters, NMTEST_V } from './nmtest-support.js';
 
-const CL = 1.1, V = 20, KA = 1.5;
-
-const dataset = readDataset('datasets/nmtest_events.csv', { columns: { DV: 'cp' } });
+const V = NMTEST_V;
+const { dataset, referenceCp } = loadNmtest();
 const ode = linearOdeSystem(1, 'oral');
 const closedForm = closedFormSystem(1, 'oral');
 const subjects = buildAllEvents(dataset, ode);
-const cpColumn = dataset.table.columns[dataset.table.names.indexOf('cp')]!;
-const referenceCp = cpColumn.kind === 'numeric' ? cpColumn.values : new Float64Array(0);
-
-function covariate(name: string, record: number): number {
-  const v = dataset.covariate(name, record);
-  if (typeof v !== 'number') throw new Error(`${name} missing on record ${record}`);
-  return v;
-}
-
-/** The nmtest model's parameters per record (as in test/pk-nmtest.test.ts). */
-const parameters: PkParameters = recordParameters((r) => {
-  const mode = covariate('mode', r);
-  return pkParameterRow(2, [CL, V, KA], {
-    ALAG: [0, covariate('lagt', r)],
-    F: [1, covariate('bioav', r)],
-    R: [0, mode === 1 ? covariate('rat2', r) : 0],
-    D: [0, mode === 2 ? covariate('dur2', r) : 0],
-  });
-});
+const parameters = nmtestParameters(dataset);
 
 /** CP (= A(central)/(V/1000)) at every observation of a subject. */
 function cp(system: CompartmentSystem, subject: SubjectEvents): Float64Array {
