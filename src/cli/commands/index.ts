@@ -1,5 +1,7 @@
 import type { CliCommand } from '../command.js';
+import { predictCommand } from './predict.js';
 
 /** Every subcommand, in the order `popkit --help` lists them. */
 export const commands: CliCommand<any>[] = [
+  predictCommand,
 ];

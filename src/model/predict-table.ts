@@ -1,0 +1,153 @@
+/**
+ * Predictions for every record of a dataset (the library side of `popkit predict`):
+ * PRED (η = 0), optionally IPRED with given individual etas, and every model output (the
+ * observe statements, e.g. CP).
+ *
+ * Values on a record: on an observation record, the state at the observation; on a dose,
+ * reset or other record, the state just after the record is processed (as NONMEM tables
+ * them: a bolus dose record shows the amount including the dose). PRED and IPRED are the
+ * prediction of the observation rule whose condition the record meets (NaN when none does).
+ */
+import { DataError, type DataProblem } from '../errors.js';
+import { findColumn } from '../data/standard-columns.js';
+import type { Dataset, Table } from '../data/types.js';
+import { buildSubjectEvents } from '../events/build.js';
+import type { SubjectEvent, SubjectEvents } from '../events/types.js';
+import { compiledModelOf, resolveCovariateColumns, type BindOptions } from './bind.js';
+import type { CompiledModel } from './compile.js';
+import { requireCovariates, validateCompartments } from '../data/dataset.js';
+import { ModelSubject } from './subject-evaluator.js';
+import type { Model } from './types.js';
+
+/** Options for {@link predictRecords}. */
+export interface PredictRecordsOptions extends Pick<BindOptions, 'timeVarying' | 'odeTolerances'> {
+  /** Theta values (model order); default the model's initial estimates. */
+  readonly theta?: Float64Array;
+  /** Individual etas by subject ID (omega order); when given, IPRED and the outputs use them. */
+  readonly etas?: ReadonlyMap<string, Float64Array>;
+}
+
+/** Predictions per dataset record. */
+export interface PredictionTable {
+  /** Column names: PRED, then IPRED when etas were given, then the model outputs (an output named PRED or IPRED gets the suffix _OUTPUT). */
+  readonly names: readonly string[];
+  /** nRecords × names.length, row-major, in dataset record order; NaN where undefined. */
+  readonly values: Float64Array;
+}
+
+/**
+ * Predictions for every record of `dataset` under `model`.
+ * Example: `predictRecords(loadModelFile('models/nmtest_oral1.pkm'), ds).names` is ['PRED', 'CP'].
+ */
+export function predictRecords(model: Model, dataset: Dataset, options: PredictRecordsOptions = {}): PredictionTable {
+  const compiled = compiledModelOf(model, options.odeTolerances);
+  const columns = resolveCovariateColumns(model, dataset);
+  if (columns.size > 0) requireCovariates(dataset, [...columns.values()]);
+  if (compiled.system !== undefined) validateCompartments(dataset, compiled.system.compartments.length, compiled.system.compartments);
+  const theta = options.theta ?? Float64Array.from(model.theta.map((t) => t.init));
+  if (theta.length !== compiled.thetaNames.length) throw new RangeError(`predictRecords: theta has ${theta.length} values for ${compiled.thetaNames.length} thetas`);
+  const etas = options.etas;
+  const nOut = compiled.outputNames.length;
+  const fixed = ['PRED', ...(etas !== undefined ? ['IPRED'] : [])];
+  const names = [...fixed, ...compiled.outputNames.map((n) => (fixed.includes(n) ? `${n}_OUTPUT` : n))];
+  const width = names.length;
+  const values = new Float64Array(dataset.records.length * width).fill(NaN);
+  const zero = new Float64Array(compiled.etaNames.length);
+
+  for (const subject of dataset.subjects) {
+    const records = subject.recordIndices;
+    const inputRows = Array.from(records, (r) => inputsFor(compiled, dataset, columns, r));
+    const events = compiled.system !== undefined ? observeEveryRecord(buildSubjectEvents(dataset, subject, compiled.system)) : undefined;
+    const obsRecords = events !== undefined ? events.observationRecords : records;
+    const localOf = new Map(Array.from(records, (r, k) => [r, k]));
+    const obsRules = Int32Array.from(obsRecords, (r) => compiled.rules.findIndex((rule) => rule.when === undefined || rule.when(inputRows[localOf.get(r)!]!)));
+    const evaluator = new ModelSubject({
+      compiled, id: subject.id, records, inputRows, events,
+      obsRecords: Int32Array.from(obsRecords), obsRules, dv: new Float64Array(obsRecords.length),
+      timeVarying: options.timeVarying ?? model.timeVarying, derivativeStep: 1e-5,
+    });
+    const n = obsRecords.length;
+    const pred = new Float64Array(n);
+    const outputs = new Float64Array(n * nOut);
+    if (!evaluator.tabulate(theta, zero, pred, outputs)) pred.fill(NaN), outputs.fill(NaN);
+    let ipred: Float64Array | undefined;
+    if (etas !== undefined) {
+      const eta = etas.get(subject.id);
+      if (eta === undefined) throw new DataError([{ file: dataset.file, line: dataset.records[records[0]!]!.line, message: `ID ${subject.id} has no row in the etas table` }]);
+      ipred = new Float64Array(n);
+      if (!evaluator.tabulate(theta, eta, ipred, outputs)) ipred.fill(NaN), outputs.fill(NaN);
+    }
+    for (let j = 0; j < n; j++) {
+      const base = obsRecords[j]! * width;
+      let col = 0;
+      values[base + col++] = pred[j]!;
+      if (ipred !== undefined) values[base + col++] = ipred[j]!;
+      for (let k = 0; k < nOut; k++) values[base + col++] = outputs[j * nOut + k]!;
+    }
+  }
+  return { names, values };
+}
+
+function inputsFor(compiled: CompiledModel, dataset: Dataset, columns: ReadonlyMap<string, string>, r: number): (number | string)[] {
+  const rec = dataset.records[r]!;
+  const items: Record<string, number> = {
+    TIME: rec.time, AMT: rec.amt, CMT: rec.cmt, EVID: rec.evid, MDV: rec.mdv, RATE: rec.rate, II: rec.ii, SS: rec.ss, ADDL: rec.addl,
+  };
+  return compiled.inputs.map((input) => (input.kind === 'data' ? items[input.name]! : dataset.covariate(columns.get(input.name)!, r)!));
+}
+
+/** The events with an observation right after every data record that is not one (each record observed once). */
+export function observeEveryRecord(subject: SubjectEvents): SubjectEvents {
+  const events: SubjectEvent[] = [];
+  for (const e of subject.events) {
+    events.push(e);
+    const dataRecord = e.kind !== 'observation' && !(e.kind === 'dose' && e.additional);
+    if (dataRecord) events.push({ kind: 'observation', time: e.time, cmt: 0, record: e.record });
+  }
+  const indices: number[] = [];
+  events.forEach((e, i) => { if (e.kind === 'observation') indices.push(i); });
+  return {
+    id: subject.id, events,
+    observationIndices: Int32Array.from(indices),
+    observationRecords: Int32Array.from(indices.map((i) => events[i]!.record)),
+  };
+}
+
+/**
+ * Individual etas from a table with an ID column and one column per eta (named as in the
+ * model's omega section; other columns are ignored). Throws DataError for a missing column
+ * or a value that is not a number.
+ */
+export function etasFromTable(table: Table, etaNames: readonly string[]): Map<string, Float64Array> {
+  const problems: DataProblem[] = [];
+  const idIndex = findColumn(table.names, 'ID');
+  if (typeof idIndex !== 'number') {
+    throw new DataError([{ file: table.file, line: table.headerLine ?? 1, message: `the etas table needs an ID column (columns: ${table.names.join(', ')})` }]);
+  }
+  const etaColumns = etaNames.map((name) => {
+    const j = findColumn(table.names, name);
+    if (typeof j !== 'number') problems.push({ file: table.file, line: table.headerLine ?? 1, message: `no column ${name} (the model's etas are ${etaNames.join(', ')})` });
+    return typeof j === 'number' ? j : -1;
+  });
+  if (problems.length > 0) throw new DataError(problems);
+  const out = new Map<string, Float64Array>();
+  const idCol = table.columns[idIndex]!;
+  for (let r = 0; r < table.nRows; r++) {
+    const idValue = idCol.kind === 'numeric' ? String(idCol.values[r]) : idCol.values[r];
+    if (idValue === null || idValue === 'NaN') {
+      problems.push({ file: table.file, line: table.lines[r]!, column: idCol.name, message: 'ID is missing' });
+      continue;
+    }
+    const eta = new Float64Array(etaNames.length);
+    etaColumns.forEach((j, k) => {
+      const col = table.columns[j]!;
+      const x = col.kind === 'numeric' ? col.values[r]! : Number(col.values[r] ?? NaN);
+      if (!Number.isFinite(x)) problems.push({ file: table.file, line: table.lines[r]!, column: col.name, message: `${etaNames[k]} is not a number` });
+      eta[k] = x;
+    });
+    if (out.has(idValue)) continue;
+    out.set(idValue, eta);
+  }
+  if (problems.length > 0) throw new DataError(problems);
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * Small text utilities for the model-file reader: comments, top-level splitting that
+ * respects parentheses, brackets and string literals, and numbers.
+ */
+
+/** A piece of a line with its 0-based offset in the line. */
+export interface Piece {
+  readonly text: string;
+  readonly offset: number;
+}
+
+/** Split a line into code and a trailing `# comment` (a '#' inside a string literal does not count). */
+export function splitComment(line: string): { code: string; comment?: string } {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote !== undefined) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '#') {
+      const comment = line.slice(i + 1).trim();
+      return { code: line.slice(0, i), comment: comment === '' ? undefined : comment };
+    }
+  }
+  return { code: line };
+}
+
+/**
+ * Split `text` at each top-level occurrence of `separator` (outside (), [] and strings).
+ * Pieces are trimmed; offsets point at each piece's first non-blank character.
+ */
+export function splitTopLevel(text: string, separator: string, baseOffset = 0): Piece[] {
+  const pieces: Piece[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  const push = (end: number): void => {
+    const raw = text.slice(start, end);
+    const lead = raw.length - raw.trimStart().length;
+    pieces.push({ text: raw.trim(), offset: baseOffset + start + lead });
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote !== undefined) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (depth === 0 && text.startsWith(separator, i)) {
+      push(i);
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  push(text.length);
+  return pieces;
+}
+
+/**
+ * Offset of the last top-level keyword `word` (a whole word, outside (), [] and strings),
+ * or -1.
+ */
+export function findTopLevelWord(text: string, word: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  let found = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote !== undefined) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (depth === 0 && text.startsWith(word, i)
+      && !/[A-Za-z0-9_]/.test(text[i - 1] ?? ' ') && !/[A-Za-z0-9_]/.test(text[i + word.length] ?? ' ')) {
+      found = i;
+    }
+  }
+  return found;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parse a number as written in a model file (also `inf`, `-inf`); NaN when it is not one. */
+export function parseModelNumber(text: string): number {
+  const t = text.trim();
+  if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  return NUMBER.test(t) ? Number(t) : NaN;
+}
+
+/** A number as the model writer prints it: shortest exact form. */
+export function formatModelNumber(x: number): string {
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  return String(x);
+}
+
+/** True for a name the model language accepts: a letter or '_' then letters, digits, '_'. */
+export function isIdentifier(text: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(text);
+}

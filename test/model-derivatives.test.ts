@@ -1,0 +1,146 @@
+/**
+ * Derivatives against finite differences: the symbolic rules (src/model/derivative.ts) and
+ * evaluateWithDerivatives (∂f/∂η, ∂h/∂η) of bound models, closed-form and ODE.
+ * Reference: central differences of `evaluate` in η with step 1e-6 (error ~1e-9 relative
+ * for closed forms); tolerances stated per case.
+ */
+import { parse } from 'mathjs';
+import { describe, expect, it } from 'vitest';
+import { parseDataset } from '../src/data/dataset.js';
+import { bindModel } from '../src/model/bind.js';
+import { emitJs, RUNTIME_SOURCE } from '../src/model/codegen.js';
+import { defineModel } from '../src/model/define.js';
+import { differentiate } from '../src/model/derivative.js';
+import { loadModelFile, readModelDataset } from '../src/model/load.js';
+import type { SubjectEvaluator } from '../src/model/bound.js';
+
+function compileExpression(text: string): (x: number, y: number) => number {
+  const js = emitJs(parse(text), (name) => name);
+  return new Function('x', 'y', `${RUNTIME_SOURCE}\nreturn ${js};`) as (x: number, y: number) => number;
+}
+
+describe('symbolic partial derivatives (mathjs derivative with rules for conditionals, min, max, abs, logit, expit)', () => {
+  it.each([
+    ['x^2 * exp(y)', 0.7, 0.3],
+    ['(x / 70) ^ y', 55, 0.75],
+    ['x < 1 ? y * x^3 : log(x) * y', 0.5, 2],
+    ['x < 1 ? y * x^3 : log(x) * y', 1.5, 2],
+    ['min(x * y, 2) + max(x, y^2)', 0.8, 1.3],
+    ['abs(x - y) * sqrt(x)', 0.4, 1.1],
+    ['logit(x / 2) + expit(x * y)', 0.6, -0.4],
+    ['(1 + y * (x - 40)) * exp(-x / 10)', 33, 0.01],
+    ['x == 2 ? 1 : pow(x, y)', 1.7, 0.5],
+  ])('∂/∂x of %s at x = %d, y = %d', (text, x, y) => {
+    const d = compileExpression(differentiate(parse(text), 'x').toString());
+    const f = compileExpression(text);
+    const h = 1e-6 * Math.max(1, Math.abs(x));
+    const fd = (f(x + h, y) - f(x - h, y)) / (2 * h);
+    expect(Math.abs(d(x, y) - fd)).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(fd)));
+  });
+
+  it('gives 0 for expressions that do not depend on the variable', () => {
+    expect(differentiate(parse('a * (b < 5 ? 1 : 2)'), 'x').toString()).toBe('0');
+  });
+});
+
+interface Check { f: number; h: number }
+
+function compareWithFiniteDifferences(
+  subjects: readonly SubjectEvaluator[], theta: Float64Array, eta: Float64Array, nEps: number, tol: Check,
+): number {
+  const nEta = eta.length;
+  let compared = 0;
+  for (const s of subjects) {
+    const n = s.nObs;
+    const f = new Float64Array(n), h = new Float64Array(n * nEps);
+    const df = new Float64Array(n * nEta), dh = new Float64Array(n * nEps * nEta);
+    expect(s.evaluateWithDerivatives!(theta, eta, f, h, df, dh)).toBe(true);
+    const f0 = new Float64Array(n), h0 = new Float64Array(n * nEps);
+    expect(s.evaluate(theta, eta, f0, h0)).toBe(true);
+    expect(Array.from(f)).toEqual(Array.from(f0));
+    const fp = new Float64Array(n), hp = new Float64Array(n * nEps), fm = new Float64Array(n), hm = new Float64Array(n * nEps);
+    for (let e = 0; e < nEta; e++) {
+      const step = 1e-6;
+      const plus = eta.slice(), minus = eta.slice();
+      plus[e]! += step; minus[e]! -= step;
+      s.evaluate(theta, plus, fp, hp);
+      s.evaluate(theta, minus, fm, hm);
+      for (let j = 0; j < n; j++) {
+        const fdF = (fp[j]! - fm[j]!) / (2 * step);
+        const scaleF = Math.max(Math.abs(fdF), 1e-3 * Math.abs(f[j]!), 1e-12);
+        expect(Math.abs(df[j * nEta + e]! - fdF)).toBeLessThanOrEqual(tol.f * scaleF);
+        for (let k = 0; k < nEps; k++) {
+          const fdH = (hp[j * nEps + k]! - hm[j * nEps + k]!) / (2 * step);
+          const scaleH = Math.max(Math.abs(fdH), 1e-3 * Math.abs(h[j * nEps + k]!), 1e-12);
+          expect(Math.abs(dh[(j * nEps + k) * nEta + e]! - fdH)).toBeLessThanOrEqual(tol.h * scaleH);
+        }
+        compared++;
+      }
+    }
+  }
+  return compared;
+}
+
+function boundFile(file: string, subjects?: number) {
+  const model = loadModelFile(file);
+  const bound = bindModel(model, readModelDataset(model));
+  return { model, bound, subjects: subjects === undefined ? bound.subjects : bound.subjects.slice(0, subjects) };
+}
+
+describe('evaluateWithDerivatives against central differences of evaluate', () => {
+  it('pheno (1 cmt iv bolus, proportional error), all 59 subjects: 1e-6 relative', () => {
+    const { bound, subjects } = boundFile('models/pheno.pkm');
+    const n = compareWithFiniteDifferences(subjects, Float64Array.of(0.00469555, 0.984258, 0.15892), Float64Array.of(0.15, -0.1), bound.nEps, { f: 1e-6, h: 1e-6 });
+    expect(n).toBe(155 * 2);
+  });
+
+  it("pheno with derivativeDifferences 'forward' (one event-loop run per eta): 1e-5 relative", () => {
+    const model = loadModelFile('models/pheno.pkm');
+    const bound = bindModel(model, readModelDataset(model), { derivativeDifferences: 'forward' });
+    compareWithFiniteDifferences(bound.subjects, Float64Array.of(0.00469555, 0.984258, 0.15892), Float64Array.of(0.15, -0.1), bound.nEps, { f: 1e-5, h: 1e-5 });
+  });
+
+  it('warfarin (oral with lag, allometry, combined error: h depends on η): 1e-6 relative', () => {
+    const { model, bound, subjects } = boundFile('models/warfarin.pkm', 8);
+    const theta = Float64Array.from(model.theta.map((t) => t.init));
+    compareWithFiniteDifferences(subjects, theta, Float64Array.of(0.1, -0.2, 0.3), bound.nEps, { f: 1e-6, h: 1e-6 });
+  });
+
+  it('theo_sd (oral, log-normal KA, CL, V with log-scale thetas): 1e-6 relative', () => {
+    const { model, bound, subjects } = boundFile('models/theo_sd.pkm');
+    compareWithFiniteDifferences(subjects, Float64Array.from(model.theta.map((t) => t.init)), Float64Array.of(-0.2, 0.1, 0.05), bound.nEps, { f: 1e-6, h: 1e-6 });
+  });
+
+  it('bolus_2cpt (2 cmt closed form, steady-state doses): 1e-6 relative', () => {
+    const { model, bound, subjects } = boundFile('models/bolus_2cpt.pkm', 6);
+    compareWithFiniteDifferences(subjects, Float64Array.from(model.theta.map((t) => t.init)), Float64Array.of(0.1, -0.1, 0.2, -0.2), bound.nEps, { f: 1e-6, h: 1e-6 });
+  });
+
+  it('oral_1cpt_mm (Michaelis–Menten ODEs): 1e-4 relative (integration tolerance 1e-8)', () => {
+    const { model, bound, subjects } = boundFile('models/oral_1cpt_mm.pkm', 3);
+    compareWithFiniteDifferences(subjects, Float64Array.from(model.theta.map((t) => t.init)), Float64Array.of(0.1, -0.1, 0.05, 0.2), bound.nEps, { f: 1e-4, h: 1e-4 });
+  });
+
+  it('wang2007 exponential error (no compartments; h constant): exact derivatives', () => {
+    const model = defineModel({
+      name: 'wang_exp', theta: { TKE: 0.5 }, omega: { eta_KE: 0.04 }, sigma: { eps: 0.1 }, individual: { KE: 'TKE * exp(eta_KE)' },
+      observe: { outputs: { IPRED: '10 * exp(-KE * TIME)' }, rules: ['exponential(IPRED, eps)'] },
+    });
+    const bound = bindModel(model, parseDataset('ID,TIME,DV\n1,0.5,8\n1,2,4\n', 'w.csv'));
+    compareWithFiniteDifferences(bound.subjects, Float64Array.of(0.5), Float64Array.of(0.2), 1, { f: 1e-7, h: 1e-7 });
+  });
+
+  it('time-varying covariate with a logit-normal fraction and a dosing-item F: 1e-6 relative', () => {
+    const model = defineModel({
+      name: 'tv', covariates: ['WT'], theta: { TCL: 0.1, TF: 0.6, TKA: 1.2 }, omega: [{ names: ['eta_CL', 'eta_F'], lower: [0.1, 0.02, 0.2] }],
+      sigma: { eps: 0.01 },
+      individual: { CL: 'TCL * WT ^ 0.75 * exp(eta_CL)', V: '10', KA: 'TKA', BIO: 'expit(logit(TF) + eta_F)' },
+      structure: '1cmt oral', dosing: { 'F(depot)': 'BIO' },
+      observe: { outputs: { CP: 'central / V' }, rules: ['proportional(CP, eps)'] },
+    });
+    const data = 'ID,TIME,AMT,DV,WT,EVID,MDV,CMT\n1,0,100,.,10,1,1,1\n1,2,0,3,12,0,0,2\n1,5,0,2,15,0,0,2\n1,8,50,.,18,1,1,1\n1,12,0,1,20,0,0,2\n';
+    const bound = bindModel(model, parseDataset(data, 'tv.csv'));
+    expect((bound.subjects[0] as unknown as { constant: boolean }).constant).toBe(false);
+    compareWithFiniteDifferences(bound.subjects, Float64Array.of(0.1, 0.6, 1.2), Float64Array.of(0.1, -0.3), 1, { f: 1e-6, h: 1e-6 });
+  });
+});

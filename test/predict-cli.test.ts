@@ -1,0 +1,60 @@
+/**
+ * `popkit predict` through the command line entry point: the CSV it writes, individual
+ * predictions from an etas table, and user errors (exit code 2, message without a stack).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { bindModel } from '../src/model/bind.js';
+import { loadModelFile, readModelDataset } from '../src/model/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'popkit-predict-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function parseCsv(text: string): { header: string[]; rows: string[][] } {
+  const [head, ...lines] = text.trim().split('\n');
+  return { header: head!.split(','), rows: lines.map((l) => l.split(',')) };
+}
+
+describe('popkit predict (command line)', () => {
+  it('writes every record of nmtest_events.csv with PRED and CP, matching NONMEM 7.4.3 cp to 1e-4', async () => {
+    const out = join(dir, 'nmtest.csv');
+    expect(await main(['predict', 'models/nmtest_oral1.pkm', '--out', out])).toBe(0);
+    const { header, rows } = parseCsv(readFileSync(out, 'utf8'));
+    expect(header.slice(-2)).toEqual(['PRED', 'CP']);
+    expect(rows).toHaveLength(3439);
+    const cp = header.indexOf('cp'), CP = header.indexOf('CP');
+    for (const r of rows) {
+      const nonmem = Number(r[cp]), popkit = Number(r[CP]);
+      expect(Math.abs(popkit - nonmem)).toBeLessThanOrEqual(Math.max(1e-4 * Math.abs(nonmem), 1e-6));
+    }
+  });
+
+  it('with --etas adds IPRED from individual etas (pheno, pheno.dta with WGT)', async () => {
+    const etas = join(dir, 'etas.csv');
+    writeFileSync(etas, `ID,eta_CL,eta_V,other\n${Array.from({ length: 59 }, (_, i) => `${i + 1},${(i % 5) * 0.05},${-(i % 3) * 0.04},x`).join('\n')}\n`);
+    const out = join(dir, 'pheno.csv');
+    expect(await main(['predict', 'models/pheno.pkm', '--data', 'datasets/pheno.dta', '--etas', etas, '--out', out])).toBe(0);
+    const { header, rows } = parseCsv(readFileSync(out, 'utf8'));
+    expect(header).toEqual(['ID', 'TIME', 'AMT', 'WGT', 'APGR', 'DV', 'FA1', 'FA2', 'PRED', 'IPRED', 'CP']);
+    const model = loadModelFile('models/pheno.pkm');
+    const bound = bindModel(model, readModelDataset(model, 'datasets/pheno.dta'));
+    const theta = Float64Array.from(model.theta.map((t) => t.init));
+    const s = bound.subjects[6]!;
+    const f = new Float64Array(s.nObs), h = new Float64Array(s.nObs);
+    s.evaluate(theta, Float64Array.of(6 % 5 * 0.05, -(6 % 3) * 0.04), f, h);
+    s.obsRecords.forEach((r, j) => expect(Number(rows[r]![9])).toBeCloseTo(f[j]!, 12));
+  });
+
+  it('reports a user error with exit code 2 and no stack trace', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['predict', 'models/none.pkm'])).toBe(2);
+      expect(String(stderr.mock.calls[0]![0])).toBe('popkit: models/none.pkm: model file not found\n');
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
