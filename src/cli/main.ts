@@ -8,6 +8,7 @@ import { commands } from './commands/index.js';
  * 2 a user error (bad data, model or arguments), 3 an internal error.
  */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipe();
   let exitCode = 0;
   let parser = yargs(argv)
     .scriptName('popkit')
@@ -39,4 +40,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`popkit: internal error (please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return 3;
   }
+}
+
+/** `popkit ... | head` closes stdout early: stop quietly instead of failing on EPIPE. */
+function ignoreClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 }
