@@ -3,7 +3,7 @@ import { fitLmm } from '../src/lmm/fit.js';
 import type { LmmFit } from '../src/lmm/fit-types.js';
 import { frameOf, lme4Reference, relErr, type Lme4Reference } from './lmm-support.js';
 
-// Source: R lme4 1.1.31, lmer() (../shared/reference/reference_values.json).
+// Source: R lme4 1.1.31, lmer() (reference/reference_values.json).
 // Tolerances: fixed effects, standard errors, variance components and σ to 1e-4 relative;
 // logLik to 1e-6 absolute. lme4 stops its optimizer (NLopt BOBYQA) at a tolerance that leaves
 // its variance components a few 1e-5 (relative) from the optimum; popkit's fits reach a

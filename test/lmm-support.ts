@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the LMM tests: reference values (lme4 1.1.31, from
- * ../shared/reference/reference_values.json), datasets, and dense reference computations
+ * reference/reference_values.json), datasets, and dense reference computations
  * that follow the definitions directly (no blocking, no sparsity) for property tests.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { lambdaBlockInto } from '../src/lmm/theta.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DATASETS = join(here, '..', 'datasets');
-const REFERENCE = join(here, '..', '..', 'shared', 'reference', 'reference_values.json');
+const REFERENCE = join(here, '..', 'reference', 'reference_values.json');
 
 /** One lme4 fit from reference_values.json. */
 export interface Lme4Reference {

@@ -1,7 +1,7 @@
 /**
  * Model → Model transforms: pure (the input model is unchanged), checked, and round-trip
  * through writeModelFile; covariate relations render into the typical value with the forms
- * of PsN scm (../shared/reference/METHODS.md).
+ * of PsN scm (reference/METHODS.md).
  */
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../src/data/dataset.js';

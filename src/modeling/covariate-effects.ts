@@ -1,7 +1,7 @@
 /**
  * Adding and removing structured covariate relations (the steps of a covariate search).
  * Forms and conventions follow PsN scm (Jonsson & Karlsson 1998) as documented in
- * ../shared/reference/METHODS.md: a multiplicative factor on the parameter's typical value,
+ * reference/METHODS.md: a multiplicative factor on the parameter's typical value,
  * centred on the median; the most common category is the reference; initial θ 0.001; the
  * linear slope bounded so that the factor stays positive over the data.
  */
