@@ -185,7 +185,7 @@ describe('GaussianMarginalKernel vs a direct dense computation (ml-matrix 6.x, C
 });
 
 // Wang Y. (2007) J Pharmacokinet Pharmacodyn 34:575, Table 2: NONMEM objective values at
-// fixed parameters for a one-compartment bolus model (see /work/shared/reference/
+// fixed parameters for a one-compartment bolus model (see /work/reference/
 // reference_values.json, entry wang2007_objective_at_initial_estimates):
 // ipred = 10·exp(−k t), k = 0.5·exp(η), ω² = 0.04, σ² = 0.1, additive or proportional error.
 describe('GaussianMarginalKernel reproduces Wang 2007 (NONMEM) FO and FOCE objectives', () => {

@@ -4,7 +4,7 @@
  * random-intercept model (the variance decomposition).
  */
 import { PopkitError } from '../errors.js';
-import { chiSquareUpperTail } from './distributions.js';
+import { chiSquarePValue } from '../stats/chi-square.js';
 import { fitLmm } from './fit.js';
 import type { LmmFit } from './fit-types.js';
 
@@ -66,7 +66,7 @@ export function likelihoodRatioTest(small: LmmFit, big: LmmFit, options: { refit
   }
   return {
     devianceSmall: a.deviance, devianceBig: b.deviance, dfSmall: a.df, dfBig: b.df,
-    chisq, df, p: chiSquareUpperTail(chisq, df), refitted, small: a, big: b, notes,
+    chisq, df, p: chiSquarePValue(chisq, df), refitted, small: a, big: b, notes,
   };
 }
 

@@ -9,7 +9,8 @@
  * Stat Med 21:1539), as metafor computes them.
  */
 import { ModelError } from '../errors.js';
-import { chiSquareUpperTail, normalQuantile, normalUpperTail } from './distributions.js';
+import { chiSquarePValue } from '../stats/chi-square.js';
+import { normalQuantile, normalUpperTail } from '../stats/normal.js';
 import { fitLmm } from './fit.js';
 import type { LmmOptimization } from './fit-types.js';
 import type { LmmFrame } from './frame-types.js';
@@ -120,7 +121,7 @@ export function metaAnalysis(input: MetaAnalysisInput): MetaAnalysisResult {
     ciUpper: mu + crit * se,
     I2: (100 * tau2) / (tau2 + s2),
     H2: (tau2 + s2) / s2,
-    Q, Qdf: k - 1, Qp: chiSquareUpperTail(Q, k - 1),
+    Q, Qdf: k - 1, Qp: chiSquarePValue(Q, k - 1),
     logLik: fit.logLik,
     weights: reWeights.map((v) => (100 * v) / reSum),
     blups: Float64Array.from(fit.ranef[0].values),

@@ -1,14 +1,10 @@
 /**
- * The few distribution functions the LMM results need: the standard normal CDF and
- * quantile, and the upper tail of the χ² distribution.
+ * The standard normal distribution: CDF, upper tail and quantile.
  * - Φ via erfc with the Chebyshev-fitted rational approximation of W. J. Cody (1969),
  *   "Rational Chebyshev approximations for the error function", Math. Comp. 23:631
  *   (relative error below 1e-15 in double precision for the ranges used).
  * - Φ⁻¹ by P. J. Acklam's rational approximation refined by one Halley step (relative error
  *   about 1e-15).
- * - χ² upper tail Q(k/2, x/2), the regularized incomplete gamma function by its series
- *   (x < a + 1) or its continued fraction (modified Lentz), as in Press et al., Numerical
- *   Recipes, 3rd ed., section 6.2; log Γ by the Lanczos approximation (g = 7, n = 9).
  */
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -94,61 +90,4 @@ export function normalQuantile(p: number): number {
   const e = normalCdf(x) - p;
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
   return x - u / (1 + (x * u) / 2);
-}
-
-/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
-export function logGamma(x: number): number {
-  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-    1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const z = x - 1;
-  let s = g[0];
-  for (let i = 1; i < 9; i++) s += g[i] / (z + i);
-  const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
-}
-
-/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a). */
-export function gammaQ(a: number, x: number): number {
-  if (!(a > 0) || !(x >= 0)) return NaN;
-  if (x === 0) return 1;
-  if (x === Infinity) return 0;
-  const lead = -x + a * Math.log(x) - logGamma(a);
-  if (x < a + 1) {
-    // Series for P(a, x).
-    let sum = 1 / a;
-    let term = sum;
-    for (let n = 1; n < 10000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
-    }
-    return 1 - sum * Math.exp(lead);
-  }
-  // Continued fraction for Q(a, x), modified Lentz.
-  const tiny = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 10000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(lead) * h;
-}
-
-/** P(χ²_df > x), the p-value of a χ² statistic. Example: chiSquareUpperTail(3.841459, 1) ≈ 0.05. */
-export function chiSquareUpperTail(x: number, df: number): number {
-  if (x <= 0) return 1;
-  return gammaQ(df / 2, x / 2);
 }
