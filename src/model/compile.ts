@@ -209,7 +209,11 @@ export function compileModel(model: Model, options: CompileOptions = {}): Compil
       if (name in CONSTANTS) return String(CONSTANTS[name]);
       return `p[${parameterNames.indexOf(name)}]`;
     };
-    const body = equationNodes.map((eq, c) => `dadt[${c}] = ${emitJs(eq, resolve)};`);
+    let readsTime = false;
+    const body = equationNodes.map((eq, c) => `dadt[${c}] = ${emitJs(eq, (name) => {
+      if (name === 't' || name === 'TIME') readsTime = true;
+      return resolve(name);
+    })};`);
     const rhs = generate<(t: number, a: Float64Array, p: Float64Array, dadt: Float64Array) => void>('rhs', 't, a, p, dadt', body);
     const central = compartments.indexOf('central');
     system = odeSystem({
@@ -219,6 +223,7 @@ export function compileModel(model: Model, options: CompileOptions = {}): Compil
       defaultDoseCompartment: 0,
       defaultObservationCompartment: central >= 0 ? central : 0,
       linear: isLinearInAmounts(equationNodes, compartmentSet),
+      autonomous: !readsTime,
       rhs,
       tolerances: options.odeTolerances,
     });

@@ -1,32 +1,43 @@
 /**
- * Compartment systems defined by ordinary differential equations in the amounts,
- * integrated between events with the Cash–Karp embedded Runge–Kutta 4(5) method
- * (J. R. Cash & A. H. Karp, ACM Trans. Math. Softw. 16:201–222, 1990) as implemented by the
- * `ode45-cash-karp` package (R. Reusser, MIT licence).
+ * Compartment systems defined by ordinary differential equations in the amounts, integrated
+ * between events.
  *
- * Error control. The package accepts a step when max_i |e_i| / s_i < tol, where e_i is the
- * embedded error estimate of compartment i and s_i a scale computed once per step. Its
- * default scale, |a_i| + |h·da_i/dt| + 1e-32, is a purely relative test. popkit replaces it
- * with the usual mixed test s_i = absTol + relTol·|a_i| (tol = 1), so that every compartment
- * is accurate to relTol relative to its own amount — amounts spanning many orders of
- * magnitude (a peak and a trough 1e-6 of it, a depot that has emptied) are each controlled
- * relative to themselves — down to the absolute floor absTol (amount units), below which an
- * amount counts as zero. The defaults follow NONMEM's ADVAN13 absolute tolerance (ANRD = 12,
- * i.e. 1e-12 amount units) and a relative tolerance tight enough for predictions to agree
- * with the closed-form solutions to better than 1e-6 relative.
+ * Methods (option `method`):
+ * - 'explicit': the Dormand–Prince 8(5,3) Runge–Kutta pair DOP853 (src/pk/ode-dop853.ts);
+ * - 'stiff': the Rosenbrock method RODAS4 with a finite-difference Jacobian
+ *   (src/pk/ode-rodas4.ts), for very fast processes (KA = 1e6/h, Michaelis–Menten
+ *   elimination with KM = 1e-9) on which an explicit method needs ~3/|fastest rate| steps;
+ * - 'auto' (default): the explicit method, handing over to the stiff one for the rest of the
+ *   interval when it detects stiffness (|h·λ| beyond its stability boundary on 15 steps),
+ *   exhausts maxSteps, or sees its step size collapse. On non-stiff systems it costs the same
+ *   as 'explicit'.
  *
- * Each `advance` call restarts the integrator at t0 (doses and infusion switches are
- * discontinuities), with a starting step chosen from the state alone (so results never
- * depend on earlier calls) and steps ending exactly at t1.
+ * Error control, for both methods: a step is accepted when every compartment's estimated
+ * local error is within absTol + relTol·|a_i| (amount units), so that each compartment is
+ * accurate to relTol relative to its own amount — amounts spanning many orders of magnitude
+ * (a peak and a trough 1e-6 of it, a depot that has emptied) are each controlled relative to
+ * themselves — down to the absolute floor absTol, below which an amount counts as zero. The
+ * defaults follow NONMEM's ADVAN13 absolute tolerance (ANRD = 12, i.e. 1e-12 amount units)
+ * and a relative tolerance, 1e-8, with which both methods agree with the closed-form
+ * solutions to better than 1e-6 relative (test/pk-ode*.test.ts; DOP853 alone would meet that
+ * at relTol 1e-6, RODAS4 needs 1e-8 on the Michaelis–Menten tests).
  *
- * Failures are reported, never returned as numbers: NumericalError when a derivative is not
- * finite, when the step size collapses (a step cut below 1e-12 of the interval, or below what
- * the time resolution allows), when the work limit maxSteps is exhausted (stiffness: the
- * explicit method needs steps of about 3/|fastest rate|, e.g. KA = 1e6/h), or when an amount
- * turns negative beyond round-off (a step over a feature the error estimate did not see).
+ * Each `advance` call restarts the integration at t0 (doses and infusion switches are
+ * discontinuities), with a starting step chosen from the state alone and steps ending exactly
+ * at t1: results depend only on the arguments, never on earlier calls. No step size is carried
+ * over between calls: on the benchmark workload the restart costs one or two steps of ~15
+ * per interval, not worth results that depend on call history (finite differences over the
+ * parameters would see that history as noise).
+ *
+ * Failures are reported, never returned as numbers: NumericalError, naming the model, the
+ * interval and the reason, when a derivative is not finite, when a method's step size
+ * collapses or it exhausts maxSteps (for 'auto': when the stiff method fails too), or when
+ * the equations drive an amount below zero (see OdeSystemSpec.nonNegative).
  */
-import ode45 from 'ode45-cash-karp';
 import { ModelError, NumericalError } from '../errors.js';
+import { Dop853, type ExplicitOutcome } from './ode-dop853.js';
+import { formatAmounts, negativeAmountReason, type OdeProblem } from './ode-problem.js';
+import { Rodas4 } from './ode-rodas4.js';
 import type { CompartmentSystem } from './types.js';
 
 /**
@@ -36,17 +47,23 @@ import type { CompartmentSystem } from './types.js';
  */
 export type OdeRightHandSide = (t: number, a: Float64Array, p: Float64Array, dadt: Float64Array) => void;
 
-/** Accuracy and work limits of the integration. */
+/** Integration method: 'explicit' (DOP853), 'stiff' (RODAS4), or 'auto' (explicit, handing over to stiff when it detects stiffness). */
+export type OdeMethod = 'auto' | 'explicit' | 'stiff';
+
+/** Accuracy, work limits and method of the integration. */
 export interface OdeTolerances {
   /** Relative tolerance per compartment and step (default 1e-8). */
   readonly relTol?: number;
   /** Absolute tolerance per compartment and step, in amount units (default 1e-12). */
   readonly absTol?: number;
   /**
-   * Work allowed for one interval between events, in steps of 6 right-hand-side evaluations
-   * (default 100,000). A stiff system exhausts it and fails with a NumericalError.
+   * Steps (accepted or rejected) allowed to each method over one interval between events
+   * (default 100,000). An explicit step costs 12 right-hand-side evaluations, a stiff one
+   * 6 + n (+1 for a time-dependent right-hand side).
    */
   readonly maxSteps?: number;
+  /** 'auto' (default), 'explicit' (DOP853 only) or 'stiff' (RODAS4 only). */
+  readonly method?: OdeMethod;
 }
 
 /** The defaults of {@link OdeTolerances}. */
@@ -54,6 +71,7 @@ export const DEFAULT_ODE_TOLERANCES: Required<OdeTolerances> = Object.freeze({
   relTol: 1e-8,
   absTol: 1e-12,
   maxSteps: 100_000,
+  method: 'auto',
 });
 
 /** Everything needed to define an ODE compartment system. */
@@ -72,6 +90,11 @@ export interface OdeSystemSpec {
   readonly linear: boolean;
   readonly rhs: OdeRightHandSide;
   /**
+   * True when `rhs` ignores its time argument (default false). Only saves work: the stiff
+   * method then skips the finite difference ∂f/∂t.
+   */
+  readonly autonomous?: boolean;
+  /**
    * Optional check of the structural parameters, run at the start of every `advance`:
    * returns why `p` is invalid (e.g. "V = 0: it must be positive"), or undefined when valid.
    * An invalid vector is reported as a NumericalError, as the closed-form systems do.
@@ -79,37 +102,52 @@ export interface OdeSystemSpec {
   readonly checkParameters?: (p: Float64Array) => string | undefined;
   readonly tolerances?: OdeTolerances;
   /**
-   * Amounts cannot be negative (default true). An explicit integrator can step over a sharp
-   * feature that none of its trial points sees (e.g. a Michaelis–Menten compartment emptying)
-   * and land on negative amounts; with this set, an amount below
-   * -(1000·absTol + 10·relTol·largest amount) after a step is reported as a NumericalError.
-   * Set false for states that may legitimately be negative (e.g. a change from baseline).
+   * Amounts cannot be negative (default true). A step that would leave an amount below zero
+   * by more than its tolerance is rejected and retried shorter (so a sharp feature, e.g. a
+   * Michaelis–Menten compartment emptying, is resolved rather than stepped over), and the
+   * negative amounts of an accepted step, within the tolerance, are set to zero (Shampine,
+   * Thompson, Kierzenka & Byrne, Appl. Math. Comput. 170:556–569, 2005). Equations that drive
+   * an amount below zero anyway are reported as a NumericalError. Set false for states that
+   * may legitimately be negative (e.g. a change from baseline).
    */
   readonly nonNegative?: boolean;
+}
+
+/** Work done by the last `advance` of an ODE system. */
+export interface OdeAdvanceStatistics {
+  /** Right-hand-side evaluations. */
+  readonly evaluations: number;
+  /** Steps (accepted and rejected) of the explicit method. */
+  readonly explicitSteps: number;
+  /** Steps (accepted and rejected) of the stiff method. */
+  readonly stiffSteps: number;
+  /** Time at which 'auto' handed over to the stiff method (undefined: it did not). */
+  readonly switchedAt?: number;
 }
 
 /** A compartment system integrated numerically; also exposes its definition. */
 export interface OdeCompartmentSystem extends CompartmentSystem {
   readonly rhs: OdeRightHandSide;
-  /** Tolerances in effect (defaults filled in). */
+  /** Tolerances and method in effect (defaults filled in). */
   readonly tolerances: Required<OdeTolerances>;
   readonly nonNegative: boolean;
+  readonly autonomous: boolean;
+  /** Work done by the last `advance` call (for diagnostics and tests). */
+  statistics(): OdeAdvanceStatistics;
 }
-
-/** Right-hand-side evaluations per step of the Cash–Karp method. */
-const EVALUATIONS_PER_STEP = 6;
 
 /**
  * Builds a CompartmentSystem whose `advance` integrates `spec.rhs` plus the zero-order input
- * rates from t0 to t1 (time units of the data) to the requested tolerances. `advance`
- * throws NumericalError, naming the model, the interval and the reason, when the derivative
- * is not finite, the step size collapses, or the work limit is reached (stiffness).
- * Each system owns its integration buffers: it is not reentrant, but allocates nothing per call.
+ * rates from t0 to t1 (time units of the data) to the requested tolerances, with the method
+ * of `spec.tolerances.method` (default 'auto'; see the module comment). `advance` throws
+ * NumericalError, naming the model, the interval and the reason, when the derivative is not
+ * finite, the step size collapses, or the work limit is reached. Each system owns its
+ * integration buffers: it is not reentrant, but allocates nothing per call.
  *
  * @example
  * const oneCmtIv = odeSystem({
  *   label: '1cmt iv (ODE)', compartments: ['central'], parameterNames: ['CL', 'V'],
- *   defaultDoseCompartment: 0, defaultObservationCompartment: 0, linear: true,
+ *   defaultDoseCompartment: 0, defaultObservationCompartment: 0, linear: true, autonomous: true,
  *   rhs: (t, a, p, dadt) => { dadt[0] = -(p[0] / p[1]) * a[0]; },
  * });
  * const a = Float64Array.of(100);
@@ -117,92 +155,38 @@ const EVALUATIONS_PER_STEP = 6;
  */
 export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
   const tolerances = checkSpec(spec);
-  const { relTol, absTol, maxSteps } = tolerances;
-  const { label, rhs, compartments } = spec;
+  const { label, compartments } = spec;
   const n = compartments.length;
-  const nonNegative = spec.nonNegative ?? true;
   const nParameters = spec.parameterNames.length;
-  const maxEvaluations = maxSteps * EVALUATIONS_PER_STEP;
-
-  // Workspace of this system, overwritten by every advance call.
-  const f0 = new Float64Array(n);
-  const f1 = new Float64Array(n);
-  const y1 = new Float64Array(n);
-  let params: Float64Array = f0;
-  let rates: Float64Array = f0;
-  let t0Current = 0;
-  let t1Current = 0;
-  let evaluations = 0;
+  const problem = new SystemProblem(spec, tolerances);
+  const explicit = new Dop853(n);
+  let stiff: Rodas4 | undefined;
   let busy = false;
+  // Work of the last advance (read by statistics()).
+  let explicitSteps = 0;
+  let stiffSteps = 0;
+  let switchedAt: number | undefined;
 
-  const derivative = (dadt: Float64Array, a: Float64Array, t: number): void => {
-    if (++evaluations > maxEvaluations) {
-      throw new NumericalError(`${where()}: more than ${maxSteps} steps needed (reached t=${t}); ` +
-        'the system is too stiff for the explicit integrator (e.g. very fast absorption or ' +
-        'Michaelis-Menten elimination with a tiny KM). Loosen relTol/absTol, raise maxSteps, ' +
-        'or use a closed-form model.');
-    }
-    rhs(t, a, params, dadt);
-    for (let i = 0; i < n; i++) {
-      const d = dadt[i] + rates[i];
-      if (!Number.isFinite(d)) {
-        throw new NumericalError(`${where()}: the derivative of compartment '${compartments[i]}' ` +
-          `is ${d} at t=${t} (amounts ${formatAmounts(a)}); check the parameters ` +
-          '(e.g. a zero volume) or the model equations.');
+  const integrate = (state: Float64Array, t0: number, t1: number): void => {
+    const method = tolerances.method;
+    if (method !== 'stiff') {
+      let outcome: ExplicitOutcome;
+      try {
+        outcome = explicit.integrate(problem, state, t0, t1, method === 'auto');
+      } finally {
+        explicitSteps = explicit.steps;
       }
-      dadt[i] = d;
+      if (outcome === 'done') return;
+      if (method === 'explicit') problem.fail(explicitFailure(problem, explicit, state, tolerances));
+      switchedAt = explicit.reached;
+      if (switchedAt >= t1) return;
     }
-  };
-  const checkNonNegative = (state: Float64Array, t: number): void => {
-    let largest = 0;
-    for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(state[i]));
-    const floor = -(1000 * absTol + 10 * relTol * largest);
-    for (let i = 0; i < n; i++) {
-      if (state[i] < floor) {
-        throw new NumericalError(`${where()}: the amount in compartment '${compartments[i]}' became ` +
-          `negative (${state[i]}) at t=${t}; the integrator stepped over a feature it could not ` +
-          'resolve (e.g. a compartment emptying under Michaelis-Menten elimination with a tiny KM). ' +
-          'Tighten relTol/absTol or check the model equations.');
-      }
+    stiff ??= new Rodas4(n);
+    try {
+      stiff.integrate(problem, state, switchedAt ?? t0, t1);
+    } finally {
+      stiffSteps = stiff.steps;
     }
-  };
-  const where = (): string => `${label}: integrating from t=${t0Current} to t=${t1Current}`;
-
-  const integrator = ode45(new Float64Array(n), derivative as Parameters<typeof ode45>[1], 0, 1, {
-    tol: 1,
-    dtMinMag: 0,
-    verbose: false,
-    errorScaleFunction: (_i: number, _dt: number, a: number): number => absTol + relTol * Math.abs(a),
-  } as Parameters<typeof ode45>[4]);
-
-  /**
-   * Starting step size, after Hairer, Nørsett & Wanner, Solving Ordinary Differential
-   * Equations I (2nd ed., 1993), Sec. II.4 "Automatic step size control — starting step
-   * size", with the fixed 1e-6 of that algorithm taken relative to the interval length.
-   */
-  const startingStep = (state: Float64Array, t0: number, length: number): number => {
-    derivative(f0, state, t0);
-    let d0 = 0;
-    let d1 = 0;
-    for (let i = 0; i < n; i++) {
-      const s = absTol + relTol * Math.abs(state[i]);
-      d0 += (state[i] / s) ** 2;
-      d1 += (f0[i] / s) ** 2;
-    }
-    d0 = Math.sqrt(d0 / n);
-    d1 = Math.sqrt(d1 / n);
-    const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 * length : Math.min(0.01 * (d0 / d1), length);
-    for (let i = 0; i < n; i++) y1[i] = state[i] + h0 * f0[i];
-    derivative(f1, y1, t0 + h0);
-    let d2 = 0;
-    for (let i = 0; i < n; i++) {
-      const s = absTol + relTol * Math.abs(state[i]);
-      d2 += ((f1[i] - f0[i]) / s) ** 2;
-    }
-    d2 = Math.sqrt(d2 / n) / h0;
-    const dMax = Math.max(d1, d2);
-    const h1 = dMax <= 1e-15 ? Math.max(1e-6 * length, h0 * 1e-3) : (0.01 / dMax) ** (1 / 5);
-    return Math.min(100 * h0, h1, length);
   };
 
   const advance = (state: Float64Array, t0: number, t1: number, inputRates: Float64Array, p: Float64Array): void => {
@@ -215,55 +199,18 @@ export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
     if (invalid !== undefined) throw new NumericalError(`${label}: invalid parameters: ${invalid}`);
     if (t1 === t0) return;
     busy = true;
+    problem.begin(p, inputRates, t0, t1);
+    explicitSteps = 0;
+    stiffSteps = 0;
+    switchedAt = undefined;
     try {
-      params = p;
-      rates = inputRates;
-      t0Current = t0;
-      t1Current = t1;
-      evaluations = 0;
       integrate(state, t0, t1);
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(state[i])) problem.fail(`the amount in compartment '${compartments[i]}' became ${state[i]}.`);
+      }
     } finally {
       busy = false;
-      params = f0;
-      rates = f0;
-    }
-  };
-
-  const integrate = (state: Float64Array, t0: number, t1: number): void => {
-    const length = t1 - t0;
-    // Below this a step no longer resolves time (or is absurdly small for the interval).
-    const minStep = Math.max(1e-12 * length, 64 * Number.EPSILON * Math.max(Math.abs(t0), Math.abs(t1)));
-    integrator.y = state;
-    integrator.t = t0;
-    integrator.dt = Math.max(startingStep(state, t0, length), Math.min(minStep, length));
-    // The package decides it has arrived when within 1e-8 of its *proposed* step of t1, and
-    // the proposal can grow without bound when the error estimate vanishes (e.g. a constant
-    // derivative); so the proposal is kept within the remaining interval and arrival is
-    // decided here, to a few ulp of t1.
-    const arrived = 4 * Number.EPSILON * Math.max(Math.abs(t0), Math.abs(t1));
-    for (let remaining = length; remaining > arrived; remaining = t1 - integrator.t) {
-      if (integrator.dt > remaining) integrator.dt = remaining;
-      const before = integrator.t;
-      try {
-        integrator.step(t1);
-      } catch (e) {
-        if (e instanceof NumericalError) throw e;
-        throw new NumericalError(`${where()}: the integrator failed at t=${integrator.t}: ${(e as Error).message}`);
-      }
-      // The first step is at least minStep; a later one below it (half of it, as the time
-      // difference carries rounding) means the step size has collapsed.
-      const taken = integrator.t - before;
-      if (taken < 0.5 * minStep && t1 - integrator.t > minStep) {
-        throw new NumericalError(`${where()}: the step size collapsed to ${taken} at t=${integrator.t} ` +
-          `(amounts ${formatAmounts(state)}); the tolerances relTol=${relTol}, absTol=${absTol} ` +
-          'cannot be met, the system is probably stiff or singular there.');
-      }
-      if (nonNegative) checkNonNegative(state, integrator.t);
-    }
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(state[i])) {
-        throw new NumericalError(`${where()}: the amount in compartment '${compartments[i]}' became ${state[i]}.`);
-      }
+      problem.end();
     }
   };
 
@@ -274,11 +221,99 @@ export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
     defaultDoseCompartment: spec.defaultDoseCompartment,
     defaultObservationCompartment: spec.defaultObservationCompartment,
     linear: spec.linear,
-    nonNegative,
-    rhs,
+    nonNegative: problem.nonNegative,
+    autonomous: problem.autonomous,
+    rhs: spec.rhs,
     tolerances,
     advance,
+    statistics: () => ({ evaluations: problem.evaluations, explicitSteps, stiffSteps, switchedAt }),
   };
+}
+
+/** The message for an explicit integration that stopped before t1. */
+function explicitFailure(problem: OdeProblem, explicit: Dop853, state: Float64Array, tolerances: Required<OdeTolerances>): string {
+  const t = explicit.reached;
+  if (explicit.negativeCompartment >= 0) return negativeAmountReason(problem, explicit.negativeCompartment, t);
+  if (explicit.steps >= tolerances.maxSteps) {
+    return `more than ${tolerances.maxSteps} steps needed (reached t=${t}); the system is too stiff for the ` +
+      'explicit integrator (e.g. very fast absorption or Michaelis-Menten elimination with a tiny KM). ' +
+      "Use method 'stiff' or 'auto', loosen relTol/absTol, or raise maxSteps.";
+  }
+  return `the step size collapsed at t=${t} (amounts ${formatAmounts(state)}); the tolerances ` +
+    `relTol=${tolerances.relTol}, absTol=${tolerances.absTol} cannot be met by the explicit method, ` +
+    "the system is probably stiff or singular there (method 'stiff' or 'auto' may solve it).";
+}
+
+/** The right-hand side plus inputs of one system, with the checks and messages of one advance. */
+class SystemProblem implements OdeProblem {
+  readonly n: number;
+  readonly relTol: number;
+  readonly absTol: number;
+  readonly maxSteps: number;
+  readonly autonomous: boolean;
+  readonly nonNegative: boolean;
+  evaluations = 0;
+  private readonly rhs: OdeRightHandSide;
+  private readonly noInput: Float64Array;
+  private params: Float64Array;
+  private rates: Float64Array;
+  private t0 = 0;
+  private t1 = 0;
+
+  constructor(private readonly spec: OdeSystemSpec, tolerances: Required<OdeTolerances>) {
+    this.n = spec.compartments.length;
+    this.relTol = tolerances.relTol;
+    this.absTol = tolerances.absTol;
+    this.maxSteps = tolerances.maxSteps;
+    this.autonomous = spec.autonomous ?? false;
+    this.nonNegative = spec.nonNegative ?? true;
+    this.rhs = spec.rhs;
+    this.noInput = new Float64Array(this.n);
+    this.params = this.noInput;
+    this.rates = this.noInput;
+  }
+
+  begin(p: Float64Array, rates: Float64Array, t0: number, t1: number): void {
+    this.params = p;
+    this.rates = rates;
+    this.t0 = t0;
+    this.t1 = t1;
+    this.evaluations = 0;
+  }
+
+  /** Drops the references to the caller's arrays. */
+  end(): void {
+    this.params = this.noInput;
+    this.rates = this.noInput;
+  }
+
+  f(t: number, a: Float64Array, dadt: Float64Array): void {
+    this.evaluations++;
+    this.rhs(t, a, this.params, dadt);
+    const rates = this.rates;
+    let nonFinite = 0; // stays 0 unless a derivative is ±Infinity or NaN
+    for (let i = 0; i < this.n; i++) {
+      const d = dadt[i] + rates[i];
+      dadt[i] = d;
+      nonFinite += d * 0;
+    }
+    if (nonFinite !== 0) this.nonFiniteDerivative(t, a, dadt);
+  }
+
+  fail(reason: string): never {
+    throw new NumericalError(`${this.spec.label}: integrating from t=${this.t0} to t=${this.t1}: ${reason}`);
+  }
+
+  compartment(i: number): string {
+    return this.spec.compartments[i];
+  }
+
+  private nonFiniteDerivative(t: number, a: Float64Array, dadt: Float64Array): never {
+    let i = 0;
+    while (i < this.n && Number.isFinite(dadt[i])) i++;
+    return this.fail(`the derivative of compartment '${this.spec.compartments[i]}' is ${dadt[i]} at t=${t} ` +
+      `(amounts ${formatAmounts(a)}); check the parameters (e.g. a zero volume) or the model equations.`);
+  }
 }
 
 /** Validates a spec (ModelError on a problem) and returns its tolerances with defaults filled in. */
@@ -300,6 +335,9 @@ function checkSpec(spec: OdeSystemSpec): Required<OdeTolerances> {
   if (!(tolerances.relTol >= 1e-14 && tolerances.relTol < 1)) problem(`relTol must be in [1e-14, 1), got ${tolerances.relTol}`);
   if (!(tolerances.absTol > 0 && Number.isFinite(tolerances.absTol))) problem(`absTol must be positive and finite, got ${tolerances.absTol}`);
   if (!(Number.isInteger(tolerances.maxSteps) && tolerances.maxSteps > 0)) problem(`maxSteps must be a positive integer, got ${tolerances.maxSteps}`);
+  if (!['auto', 'explicit', 'stiff'].includes(tolerances.method)) {
+    problem(`method must be 'auto', 'explicit' or 'stiff', got '${String(tolerances.method)}'`);
+  }
   return Object.freeze(tolerances);
 }
 
@@ -308,6 +346,7 @@ function definedOnly(t: OdeTolerances | undefined): OdeTolerances {
   if (t?.relTol !== undefined) out.relTol = t.relTol;
   if (t?.absTol !== undefined) out.absTol = t.absTol;
   if (t?.maxSteps !== undefined) out.maxSteps = t.maxSteps;
+  if (t?.method !== undefined) out.method = t.method;
   return out;
 }
 
@@ -323,8 +362,4 @@ function checkAdvanceArguments(label: string, n: number, state: Float64Array, t0
       throw new NumericalError(`${label}: at t=${t0} compartment ${i + 1} has amount ${state[i]} and input rate ${rates[i]}; both must be finite`);
     }
   }
-}
-
-function formatAmounts(a: Float64Array): string {
-  return `[${Array.from(a, (x) => x.toPrecision(6)).join(', ')}]`;
 }
