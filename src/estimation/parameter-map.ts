@@ -1,7 +1,8 @@
 /**
  * The map between the population parameters (θ, Ω, Σ) and the unconstrained vector x the
  * outer optimizer moves. Thetas: log(θ − lower), log(upper − θ) or logit for bounded ones,
- * (θ − θ₀)/|θ₀| for unbounded ones. Each estimated Ω or Σ block: its Cholesky factor written
+ * (θ − θ₀)/max(|θ₀|, 0.1) for unbounded ones (a floor, so that an effect starting near 0,
+ * such as a covariate exponent initialised at 0.001, is not scaled a thousandfold). Each estimated Ω or Σ block: its Cholesky factor written
  * as L = diag(e^d)·C with C unit lower triangular, x holding d and the below-diagonal of C.
  * x is centred so that the initial estimates map to x = 0 (in the spirit of NONMEM's scaling
  * of the initial estimates to 0.1): a unit step in x changes a bounded θ or a standard
@@ -15,6 +16,9 @@ import type { CovarianceSpec, ParameterSpec } from '../model/bound.js';
 import { choleskyLowerInPlace } from './small-matrix.js';
 import type { EstimatedParameter } from './types.js';
 
+/** Smallest scale of an unbounded θ on the optimizer's scale. */
+const UNBOUNDED_SCALE_FLOOR = 0.1;
+
 type ThetaTransform = 'identity' | 'log-lower' | 'log-upper' | 'logit';
 
 interface FreeTheta {
@@ -24,7 +28,7 @@ interface FreeTheta {
   readonly upper: number;
   /** Unconstrained value at the initial estimate. */
   readonly u0: number;
-  /** Scale of the identity transform (|θ₀|, or 1 when θ₀ = 0). */
+  /** Scale of the identity transform: max(|θ₀|, UNBOUNDED_SCALE_FLOOR). */
   readonly scale: number;
 }
 
@@ -74,7 +78,7 @@ export class ParameterMap {
       const transform: ThetaTransform = Number.isFinite(t.lower)
         ? (Number.isFinite(t.upper) ? 'logit' : 'log-lower')
         : (Number.isFinite(t.upper) ? 'log-upper' : 'identity');
-      const scale = t.init !== 0 ? Math.abs(t.init) : 1;
+      const scale = Math.max(Math.abs(t.init), UNBOUNDED_SCALE_FLOOR);
       const ft: FreeTheta = { index, transform, lower: t.lower, upper: t.upper, u0: 0, scale };
       this.freeThetas.push({ ...ft, u0: thetaToU(ft, t.init) });
       estimated.push({ kind: 'theta', label: `THETA(${index + 1})`, name: t.name, row: index, col: index });
