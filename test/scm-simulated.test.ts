@@ -1,10 +1,10 @@
 /**
  * The covariate search on data simulated with known relations: clearance depends on weight
  * (power, exponent 0.75, reference 70 kg) and on a genotype (poor metabolizers −50%,
- * ultra-rapid +40% against extensive metabolizers); age has no effect. Data are simulated in
- * the test from the bound true model with a seeded generator (xoshiro128**, seed fixed):
- * 60 subjects (weight 45–110 kg and age 20–80 y uniform; genotype by design 50% EM, 30% PM,
- * 20% UM), one 100 mg IV bolus, samples at 0.5, 2, 6 and 12 h, 30%/20% IIV on CL/V, 10%
+ * ultra-rapid +40% against extensive metabolizers); age has no effect. Data come from
+ * popkit's simulation engine (test/scm-support.ts: a virtual population of 60 subjects with
+ * weight 45–110 kg and age 20–80 y uniform, genotype EM 50%, PM 30%, UM 20%; one 100 mg IV
+ * bolus; samples at 0.5, 2, 6 and 12 h; 30%/20% IIV on CL/V; 10%
  * proportional error. Reference: the simulation truth; the search (FOCE-I, PsN rules,
  * p_forward 0.05, p_backward 0.01) must keep weight and genotype on CL and drop age.
  */

@@ -1,12 +1,18 @@
 /**
  * Simulated data for the covariate-search tests: a one-compartment IV model in which clearance
  * depends on weight (power 0.75, reference 70 kg) and genotype (PM −50%, UM +40% against EM)
- * and age has no effect, simulated from the bound true model with a seeded generator.
+ * and age has no effect, simulated with popkit's simulation engine (src/simulation) at a fixed seed.
  */
 import { parseDataset } from '../src/data/dataset.js';
-import { SeededRandom } from '../src/estimation/random.js';
 import { bindModel } from '../src/model/bind.js';
 import { parseModel } from '../src/model/parse.js';
+import { initialValues, valuesForModel } from '../src/simulation/fitted-model.js';
+import { doseTargetsOf } from '../src/simulation/model-targets.js';
+import { simulatedDataCsv } from '../src/simulation/output.js';
+import { drawPopulation } from '../src/simulation/population.js';
+import { parsePopulation } from '../src/simulation/population-parse.js';
+import { parseRegimen } from '../src/simulation/regimen-parse.js';
+import { simulateRegimen } from '../src/simulation/simulate.js';
 
 const common = (effects: string, covariates: string): string => `
 name sim
@@ -39,32 +45,22 @@ export const trueModel = parseModel(common(
 export const baseModelText = common('', '');
 export const baseModel = parseModel(baseModelText, 'sim-base.pkm');
 
-/** The simulated dataset's CSV text (n subjects, seeded). */
+/**
+ * The simulated dataset's CSV text (n subjects, seeded), made the way `popkit simulate` makes
+ * it: a virtual population (weight 45–110 kg and age 20–80 y uniform; genotype EM 50%,
+ * PM 30%, UM 20%), one 100 mg IV bolus, samples at 0.5, 2, 6 and 12 h, η ~ N(0, Ω) and
+ * proportional error from the true model's Ω and Σ.
+ */
 export function simulatedCsv(seed: number, n: number): string {
-  const rng = new SeededRandom(seed);
-  const rows: (string | number)[][] = [];
-  for (let id = 1; id <= n; id++) {
-    const wt = Math.round(45 + 65 * rng.uniform());
-    const age = Math.round(20 + 60 * rng.uniform());
-    // Genotype by design: 50% EM, 30% PM, 20% UM.
-    const geno = id % 10 < 5 ? 'EM' : id % 10 < 8 ? 'PM' : 'UM';
-    rows.push([id, 0, 100, 0, 1, 1, wt, age, geno]);
-    for (const t of [0.5, 2, 6, 12]) rows.push([id, t, 0, 0, 0, 0, wt, age, geno]);
-  }
-  const header = 'ID,TIME,AMT,DV,EVID,MDV,WT,AGE,GENO';
-  const design = parseDataset([header, ...rows.map((r) => r.join(','))].join('\n'), 'design.csv');
-  const bound = bindModel(trueModel, design);
-  const theta = Float64Array.from(trueModel.theta, (t) => t.init);
-  const eta = new Float64Array(2);
-  for (const s of bound.subjects) {
-    eta[0] = 0.3 * rng.normal();
-    eta[1] = 0.2 * rng.normal();
-    const f = new Float64Array(s.nObs);
-    const h = new Float64Array(s.nObs);
-    if (!s.evaluate(theta, eta, f, h)) throw new Error(`simulation: no prediction for subject ${s.id}`);
-    for (let j = 0; j < s.nObs; j++) rows[s.obsRecords[j]!]![3] = Number((f[j]! + h[j]! * 0.1 * rng.normal()).toPrecision(6));
-  }
-  return [header, ...rows.map((r) => r.join(','))].join('\n');
+  const population = drawPopulation(parsePopulation('WT~uniform(45,110); AGE~uniform(20,80); GENO=EM:0.5,PM:0.3,UM:0.2'), n, seed);
+  const design = {
+    regimen: parseRegimen('100 mg iv'),
+    doseTargets: doseTargetsOf(trueModel),
+    times: Float64Array.of(0.5, 2, 6, 12),
+  };
+  const sim = simulateRegimen((ds) => bindModel(trueModel, ds), valuesForModel(trueModel, initialValues(trueModel)),
+    design, population, { seed, modelCovariates: ['WT', 'GENO'] });
+  return simulatedDataCsv(sim, design);
 }
 
 /** The simulated dataset (n subjects, seeded). */
