@@ -85,7 +85,7 @@ export default async function run() {
       figure: `${closedSeconds.toFixed(2)} s`,
     },
     {
-      what: 'the same model written as ODEs (Cash-Karp RK45)',
+      what: 'the same model written as ODEs (DOP853, stiffness switch to RODAS4)',
       how: `${ODE_SUBJECTS} subjects; ratio of the time per subject, ODE / closed form`,
       figure: `${ratio.toFixed(0)}× slower (${(odeSeconds / ODE_SUBJECTS * 1000).toFixed(1)} ms/subject)`,
     },
