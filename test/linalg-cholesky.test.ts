@@ -4,18 +4,8 @@ import {
   choleskySolveInPlace, choleskySolveMatrixInPlace, forwardSolveInPlace, logDetFromCholesky,
   lowerTriangularInverseInPlace, lowerTriangularMulVecInto, zeroUpperTriangle,
 } from '../src/linalg/cholesky.js';
+import { uniformSymmetric as rng } from './random-support.js';
 
-/** Seeded uniform(−1, 1) generator (mulberry32), so failures are reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
-}
 
 /** Random SPD matrix B Bᵀ + δ I (column-major, full). */
 function randomSpd(n: number, seed: number, delta = 0.1): Float64Array {

@@ -5,17 +5,8 @@ import {
   rankKUpdateTransposeInto, symmetricConditionNumber, symmetricEigen, symmetricEigenInto,
   SymmetricEigenWorkspace, symmetricInverseSqrtInto, symmetricSqrtInto, transpose,
 } from '../src/linalg/dense.js';
+import { uniformSymmetric as rng } from './random-support.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
-}
 
 function randomMatrix(m: number, n: number, seed: number): Float64Array {
   const r = rng(seed);

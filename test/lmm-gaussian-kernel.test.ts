@@ -3,17 +3,8 @@ import { CholeskyDecomposition, inverse, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { GaussianMarginalKernel } from '../src/lmm/gaussian-kernel.js';
 import { createNewtonWorkspace, minimizeNewtonInto } from '../src/optim/newton.js';
+import { uniformSymmetric as rng } from './random-support.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
-}
 
 interface Case { n: number; q: number; r: Float64Array; G: Float64Array; omega: Float64Array; R: Float64Array }
 

@@ -12,18 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { closedFormSystem } from '../src/pk/closed-form.js';
 import { linearOdeSystem } from '../src/pk/ode-library.js';
 import { dataset, predictRows } from './pk-support.js';
+import { uniform01 as random } from './random-support.js';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HEADER = 'ID,TIME,DV,AMT,EVID,CMT,RATE,SS,II,ADDL';
 
