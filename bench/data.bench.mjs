@@ -1,19 +1,6 @@
 // Reading speed of the dataset reader (src/data) on the largest files in datasets/.
-import { performance } from 'node:perf_hooks';
+import { medianMs } from './timing.mjs';
 import { readDataset, readTable } from '../dist/data/dataset.js';
-
-/** Median wall time (ms) of `reps` calls of `f` after one warm-up call. */
-function medianMs(f, reps) {
-  f();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(reps / 2)];
-}
 
 export default async function run() {
   const inst = medianMs(() => readTable('datasets/insteval.csv'), 5);

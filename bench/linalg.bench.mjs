@@ -1,23 +1,10 @@
 // Speed of the dense kernels (src/linalg), the per-subject Gaussian marginal-likelihood
 // kernel (src/lmm/gaussian-kernel.ts) and the small Newton solver used for empirical Bayes
 // estimates (src/optim/newton.ts). Single thread, wall clock.
-import { performance } from 'node:perf_hooks';
+import { medianMs } from './timing.mjs';
 import { choleskyInPlace } from '../dist/linalg/cholesky.js';
 import { GaussianMarginalKernel } from '../dist/lmm/gaussian-kernel.js';
 import { createNewtonWorkspace, minimizeNewtonInto } from '../dist/optim/newton.js';
-
-/** Median wall time (ms) of `reps` calls of `f` after one warm-up call. */
-function medianMs(f, reps) {
-  f();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(reps / 2)];
-}
 
 function spd(n) {
   const a = new Float64Array(n * n);
