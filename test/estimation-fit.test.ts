@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { fitPopulation } from '../src/estimation/fit.js';
+import { ParameterMap } from '../src/estimation/parameter-map.js';
+import { PopulationObjective } from '../src/estimation/population-objective.js';
 import type { BoundModel } from '../src/model/bound.js';
 import { phenoModel, wangModel } from './estimation-models.js';
 
@@ -121,5 +123,31 @@ describe('user errors', () => {
       parameters: { ...b.parameters, omega: { ...b.parameters.omega, init: Float64Array.of(0.03, 0, 0, 0), blocks: [{ indices: [0], fixed: false }, { indices: [1], fixed: true }] } },
     };
     expect(() => fitPopulation(zero)).toThrow(/OMEGA is not positive definite/);
+  });
+});
+
+describe('inner problems trapped in an inferior local mode', () => {
+  test('improveModes re-solves from η = 0 and keeps the better mode (f = η² + 0.1η, y = 1: modes ≈ 0.95 and ≈ −1.05)', () => {
+    const subject: BoundModel['subjects'][number] = {
+      id: '1', nObs: 3, dv: Float64Array.of(1, 1, 1), obsRecords: Int32Array.of(0, 1, 2),
+      evaluate: (th, eta, f, h) => { for (let j = 0; j < 3; j++) { f[j] = th[0] * (eta[0] * eta[0] + 0.1 * eta[0]); h[j] = 1; } return true; },
+    };
+    const bound: BoundModel = {
+      name: 'bimodal', subjects: [subject], nEta: 1, nEps: 1,
+      parameters: {
+        theta: [{ name: 'A', init: 1, lower: 0, upper: Infinity, fixed: false }],
+        omega: { names: ['ETA'], init: Float64Array.of(1), blocks: [{ indices: [0], fixed: false }] },
+        sigma: { names: ['EPS'], init: Float64Array.of(0.01), blocks: [{ indices: [0], fixed: false }] },
+      },
+    };
+    const values = new ParameterMap(bound.parameters).initialValues();
+    const objective = new PopulationObjective(bound, 'focei');
+    objective.workspaces[0].etaAccepted[0] = -1.05; // a warm start in the inferior mode
+    const trapped = objective.evaluate(values);
+    expect(objective.workspaces[0].eta[0]).toBeLessThan(-1);
+    expect(objective.improveModes(values)).toBe(1);
+    expect(objective.workspaces[0].etaAccepted[0]).toBeGreaterThan(0.9);
+    expect(objective.evaluate(values)).toBeLessThan(trapped - 0.1);
+    expect(objective.improveModes(values)).toBe(0);
   });
 });

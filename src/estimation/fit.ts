@@ -1,7 +1,8 @@
 /**
  * fitPopulation: estimate θ, Ω and Σ of a BoundModel by FO, FOCE, FOCE-I or Laplace, run the
  * covariance step and compute the diagnostics. Stages, each usable alone:
- *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeOuter → covarianceStep
+ *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeOuter → a check of the
+ *   inner modes from η = 0 (resuming the minimization if one was trapped) → covarianceStep
  *   → computeDiagnostics.
  * The BoundModel is never modified; the FitResult keeps the optimization record.
  */
@@ -17,6 +18,8 @@ import { residualVariances } from './subject-workspace.js';
 import { ESTIMATION_METHODS, type CovarianceStepResult, type FitOptions, type FitResult } from './types.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
+/** At most this many checks of the inner modes from η = 0 (each may resume the minimization). */
+const MODE_CHECK_ROUNDS = 3;
 
 /**
  * Fit a population model. Returns a new FitResult (OFV in NONMEM's convention, without
@@ -51,21 +54,42 @@ export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitR
     const noise = objective.estimateNoise(values, ofvStart);
     if (Number.isFinite(noise)) gradientStep = Math.min(1e-2, Math.max(1e-4, 0.1 * Math.cbrt(noise)));
   }
-  const optimization = minimizeOuter(f, new Float64Array(map.nFree), {
-    maxIterations: options.maxIterations ?? 500,
-    gradientStep,
+  const maxIterations = options.maxIterations ?? 500;
+  let optimization = minimizeOuter(f, new Float64Array(map.nFree), {
+    maxIterations, gradientStep,
     onAccept: () => { objective.acceptModes(); acceptedX.set(lastX); },
     onIteration: options.onIteration,
   });
   if (optimization.reason === 'non-finite-start') {
     throw new NumericalError(`${bound.name}: ${optimization.status}. ${diagnoseInitialFailure(bound, map.initialValues()) ?? optimization.message}`);
   }
+  // Warm starts can leave some subjects in an inferior local mode of their inner problem:
+  // re-solve them from η = 0 at the minimum and, if any improves, resume the minimization.
+  const warnings: string[] = [];
+  let totalIterations = optimization.iterations;
+  let totalEvaluations = optimization.evaluations;
+  for (let round = 0; round < MODE_CHECK_ROUNDS; round++) {
+    map.valuesFromX(optimization.x, values);
+    const improved = objective.improveModes(values);
+    if (improved === 0) break;
+    warnings.push(`the conditional modes of ${improved} subject(s) were trapped in inferior local modes; `
+      + 're-solved from η = 0 and the minimization resumed');
+    acceptedX.set(optimization.x);
+    const previous = optimization;
+    optimization = minimizeOuter(f, Float64Array.from(optimization.x), {
+      maxIterations: Math.max(0, maxIterations - totalIterations), gradientStep,
+      onAccept: () => { objective.acceptModes(); acceptedX.set(lastX); },
+      onIteration: options.onIteration && ((i, ofv, e) => options.onIteration!(totalIterations + i, ofv, totalEvaluations + e)),
+    });
+    if (optimization.reason === 'non-finite-start') { optimization = previous; break; }
+    totalIterations += optimization.iterations;
+    totalEvaluations += optimization.evaluations;
+  }
   // Final point: evaluate there so the workspaces and warm starts belong to it.
   map.valuesFromX(optimization.x, values);
   const ofv = objective.evaluate(values);
   objective.acceptModes();
   const perSubjectOfv = Float64Array.from(objective.perSubject);
-  const warnings: string[] = [];
   if (objective.innerFailures > 0) {
     warnings.push(`the conditional modes of ${objective.innerFailures} subject(s) did not meet their tolerance at the final estimates`);
   }
@@ -110,8 +134,8 @@ export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitR
     converged: optimization.converged,
     status: optimization.status,
     significantDigits: optimization.significantDigits,
-    iterations: optimization.iterations,
-    evaluations: optimization.evaluations,
+    iterations: totalIterations,
+    evaluations: totalEvaluations,
     optimization,
     covariance,
     subjects: diagnostics.subjects,

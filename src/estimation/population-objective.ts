@@ -132,6 +132,32 @@ export class PopulationObjective {
     return noise;
   }
 
+  /**
+   * Guard against inner problems trapped in an inferior local mode by their warm starts: at
+   * `values`, solve each subject's inner problem again from η = 0 and keep that mode when it
+   * gives a lower OFV contribution. Returns the number of subjects whose mode changed; the
+   * accepted modes and `perSubject` then hold the better ones. No-op for FO.
+   */
+  improveModes(values: PopulationValues): number {
+    if (this.method === 'fo') return 0;
+    const base = this.evaluate(values);
+    const ctx = this.context(values);
+    if (!Number.isFinite(base) || ctx === undefined) return 0;
+    this.acceptModes();
+    let improved = 0;
+    this.workspaces.forEach((ws, i) => {
+      ws.eta.fill(0);
+      const v = subjectObjective(ws, ctx, this.method, this.settings, this.scratch);
+      if (Number.isFinite(v) && v < this.perSubject[i] - 1e-6 * (1 + Math.abs(v))) {
+        ws.etaAccepted.set(ws.eta);
+        ws.correction.fill(0);
+        this.perSubject[i] = v;
+        improved++;
+      }
+    });
+    return improved;
+  }
+
   /** Make the modes of the last evaluation the warm starts of the next ones. */
   acceptModes(): void {
     for (const ws of this.workspaces) ws.etaAccepted.set(ws.eta);

@@ -155,7 +155,7 @@ export interface FitResult {
   readonly iterations: number;
   /** Objective evaluations of the estimation (finite-difference gradients included; the covariance step's not). */
   readonly evaluations: number;
-  /** Outer optimization record (x on the unconstrained scale). */
+  /** Outer optimization record (x on the unconstrained scale); of the last run when the minimization was resumed after a check of the inner modes (see warnings). */
   readonly optimization: OptimResult;
   readonly covariance?: CovarianceStepResult;
   readonly subjects: readonly SubjectDiagnostics[];
