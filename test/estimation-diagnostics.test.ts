@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { fitPopulation } from '../src/estimation/fit.js';
-import { SeededRandom } from '../src/estimation/random.js';
+import { randomStream } from '../src/stats/random.js';
 import type { BoundModel, SubjectEvaluator } from '../src/model/bound.js';
 import { diagonalCovariance } from './estimation-models.js';
 
@@ -68,7 +68,7 @@ describe('residuals of the linear model at fixed parameters', () => {
 });
 
 describe('NPDE of data simulated from the model', () => {
-  const rng = new SeededRandom(2024);
+  const rng = randomStream(2024, 0);
   const [mu, omega, sigma] = [5, 0.5, 0.3];
   const data = Array.from({ length: 80 }, () => {
     const eta = Math.sqrt(omega) * rng.normal();

@@ -13,7 +13,7 @@ import type { BoundModel } from '../model/bound.js';
 import { subjectNpde } from './npde.js';
 import type { PopulationValues } from './parameter-map.js';
 import type { PopulationObjective } from './population-objective.js';
-import { SeededRandom } from './random.js';
+import { randomStream, STREAMS } from '../stats/random.js';
 import { SymmetricEigenWorkspace, symmetricInverseSqrtInto } from '../linalg/symmetric-eigen.js';
 import { choleskyLowerInPlace } from './small-matrix.js';
 import type { EstimationMethod, ShrinkageResult, SubjectDiagnostics } from './types.js';
@@ -46,7 +46,7 @@ export function computeDiagnostics(
   const omegaChol = Float64Array.from(values.omega);
   const sigmaChol = Float64Array.from(values.sigma);
   const haveCholesky = choleskyLowerInPlace(omegaChol, q) && choleskyLowerInPlace(sigmaChol, bound.nEps);
-  const rng = new SeededRandom(options.seed);
+  const rng = randomStream(options.seed, STREAMS.npde);
   const subjects: SubjectDiagnostics[] = [];
   let npdeUndecorrelated = 0;
   let npdeMissing = 0;

@@ -8,7 +8,8 @@
  * extremes) and npde_j = Φ⁻¹(pde_j). Seeded, so a fit's NPDE are reproducible.
  */
 import type { SubjectEvaluator } from '../model/bound.js';
-import { normalQuantile, type SeededRandom } from './random.js';
+import { normalQuantile } from '../stats/normal.js';
+import type { RandomStream } from '../stats/random.js';
 import { choleskyLowerInPlace, forwardSolveLowerInPlace } from './small-matrix.js';
 
 /** NPDE of one subject. */
@@ -24,7 +25,7 @@ export interface NpdeResult {
  */
 export function subjectNpde(
   subject: SubjectEvaluator, theta: Float64Array, omegaChol: Float64Array, sigmaChol: Float64Array,
-  nEta: number, nEps: number, samples: number, rng: SeededRandom,
+  nEta: number, nEps: number, samples: number, rng: RandomStream,
 ): NpdeResult | undefined {
   const n = subject.nObs;
   const sims = new Float64Array(samples * n);

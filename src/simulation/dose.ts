@@ -31,7 +31,7 @@ import { planDataset, type PatientHistory, type PredictionPoint } from './dose-p
 import { windowGrid, type MetricsWindow } from './design.js';
 import { exposureMetricsInto, METRIC, METRIC_NAMES } from './metrics.js';
 import { lowerTimesInto, semidefiniteCholesky } from './mvn.js';
-import { randomStream, STREAMS } from './random.js';
+import { randomStream, STREAMS } from '../stats/random.js';
 import { doseTimes, Regimen, type DoseTargets } from './regimen.js';
 import type { ModelBinder } from './simulate.js';
 import { SubjectSimulator, type ObservationScale, type PopulationParameters } from './subject-simulator.js';

@@ -9,7 +9,7 @@ export { parseTimes, defaultTimes, uniformGrid } from './times.js';
 export * from './population.js';
 export { parsePopulation } from './population-parse.js';
 export { virtualPopulation, checkModelCovariates, covariatesReadBy, type PopulationOptions } from './population-options.js';
-export { randomStream, checkSeed, STREAMS, RandomStream } from './random.js';
+export { randomStream, checkSeed, STREAMS, RandomStream } from '../stats/random.js';
 export { semidefiniteCholesky } from './mvn.js';
 export {
   buildDesignDataset, defaultWindow, parseWindow, windowGrid, DEFAULT_WINDOW_STEPS,

@@ -17,7 +17,7 @@
  */
 import { DataError, PopkitError, type DataProblem } from '../errors.js';
 import { STANDARD_ITEMS, type Table } from '../data/types.js';
-import { randomStream, STREAMS, type RandomStream } from './random.js';
+import { randomStream, STREAMS, type RandomStream } from '../stats/random.js';
 
 export type CovariateDistribution =
   | { readonly kind: 'normal'; readonly mean: number; readonly sd: number; readonly lower?: number; readonly upper?: number }

@@ -16,7 +16,7 @@ import { buildDesignDataset, covariateKey, type MetricsWindow, type SimulationDe
 import { exposureMetricsInto, METRIC_NAMES, type MetricOptions } from './metrics.js';
 import type { VirtualPopulation } from './population.js';
 import { isPerKg } from './regimen.js';
-import { randomStream, STREAMS } from './random.js';
+import { randomStream, STREAMS } from '../stats/random.js';
 import { SubjectSimulator, type ObservationScale, type PopulationParameters } from './subject-simulator.js';
 
 /** Binds the model to a dataset (e.g. `(ds) => bindModel(model, ds)`). */

@@ -8,7 +8,7 @@
 import type { SubjectEvaluator } from '../model/bound.js';
 import { NumericalError } from '../errors.js';
 import { lowerTimesInto, semidefiniteCholesky } from './mvn.js';
-import type { RandomStream } from './random.js';
+import type { RandomStream } from '../stats/random.js';
 
 /** θ, Ω (nEta×nEta) and Σ (nEps×nEps), row-major: the parameters a simulation uses. */
 export interface PopulationParameters {

@@ -20,7 +20,7 @@
 import type { Dataset } from '../data/types.js';
 import { PopkitError } from '../errors.js';
 import type { BoundModel } from '../model/bound.js';
-import { randomStream, STREAMS } from './random.js';
+import { randomStream, STREAMS } from '../stats/random.js';
 import { SubjectSimulator, type ObservationScale, type PopulationParameters } from './subject-simulator.js';
 import { quantileSorted } from './summary.js';
 

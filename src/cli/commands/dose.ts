@@ -10,7 +10,7 @@ import { loadFittedModel, valuesForModel } from '../../simulation/fitted-model.j
 import { doseTargetsOf, observationScaleOf } from '../../simulation/model-targets.js';
 import { formatValue } from '../../simulation/output.js';
 import { checkModelCovariatesInData } from '../../simulation/patient-check.js';
-import { checkSeed } from '../../simulation/random.js';
+import { checkSeed } from '../../stats/random.js';
 import { doses, type Regimen } from '../../simulation/regimen.js';
 import { parseRegimenText } from '../../simulation/regimen-parse.js';
 import { parseTarget } from '../../simulation/summary.js';

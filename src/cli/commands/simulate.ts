@@ -11,7 +11,7 @@ import { doseTargetsOf, observationScaleOf } from '../../simulation/model-target
 import { attainments, formatSimulationSummary, formatValue, metricSummaries, profilePercentilesCsv, profilesCsv, simulatedDataCsv, subjectsCsv } from '../../simulation/output.js';
 import { checkModelCovariates, covariatesReadBy, virtualPopulation } from '../../simulation/population-options.js';
 import { parseRegimenText } from '../../simulation/regimen-parse.js';
-import { checkSeed } from '../../simulation/random.js';
+import { checkSeed } from '../../stats/random.js';
 import { simulateRegimen } from '../../simulation/simulate.js';
 import { checkTargetWindow, parseTarget } from '../../simulation/summary.js';
 import { defaultTimes, parseTimes } from '../../simulation/times.js';

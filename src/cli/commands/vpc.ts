@@ -8,7 +8,7 @@ import { readModelDataset } from '../../model/load.js';
 import { loadFittedModel, valuesFor } from '../../simulation/fitted-model.js';
 import { observationScaleOf } from '../../simulation/model-targets.js';
 import { formatValue } from '../../simulation/output.js';
-import { checkSeed } from '../../simulation/random.js';
+import { checkSeed } from '../../stats/random.js';
 import { vpc, type VpcBinning } from '../../simulation/vpc.js';
 import { vpcBinsCsv, vpcObservationsCsv, vpcSvg } from '../../simulation/vpc-output.js';
 import type { CliCommand } from '../command.js';

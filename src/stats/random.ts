@@ -13,11 +13,11 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
-import { normalQuantile } from '../estimation/random.js';
+import { normalQuantile } from './normal.js';
 import { PopkitError } from '../errors.js';
 
-/** Named streams of a simulation, so that adding draws of one kind never shifts another. */
-export const STREAMS = { covariates: 0, eta: 1, epsilon: 2, uncertainty: 3, posterior: 4, resample: 5 } as const;
+/** Named streams of a simulation (or of NPDE's replicates), so that adding draws of one kind never shifts another. */
+export const STREAMS = { covariates: 0, eta: 1, epsilon: 2, uncertainty: 3, posterior: 4, resample: 5, npde: 6 } as const;
 
 const HALF_ULP = 2 ** -54;
 
