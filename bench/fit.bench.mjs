@@ -1,7 +1,7 @@
 // Population estimation benchmarks (compiled library in dist/): FOCE-I fits of NONMEM's
 // pheno example with the covariance step, of the simulated Oral_2CPT design (120 subjects,
-// 7,920 records, closed form) and of Bolus_1CPTMM (Michaelis–Menten, ODEs). Targets from
-// the requirement: pheno estimation + covariance < 0.3 s (NONMEM 7.4: 0.32 s + 0.28 s),
+// 7,920 records, closed form) and of Bolus_1CPTMM (Michaelis–Menten, ODEs).
+// Targets: pheno estimation + covariance < 0.3 s (NONMEM 7.4: 0.32 s + 0.28 s),
 // Oral_2CPT < 5 s, one MM ODE design < 30 s. Fits start from the model files' initial
 // estimates; NPDE are skipped (timed separately as diagnostics).
 import { fileURLToPath } from 'node:url';
