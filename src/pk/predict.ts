@@ -68,11 +68,22 @@ export function predictSubject(
   if (out.length < nObs * n) {
     throw new RangeError(`predictSubject: out has ${out.length} entries, needs ${nObs} observations × ${n} compartments`);
   }
-  const loop = new EventLoop(system, options.initialState);
+  let loop = loops.get(system);
+  if (loop === undefined) {
+    loop = new EventLoop(system);
+    loops.set(system, loop);
+  }
+  loop.begin(options.initialState);
   loop.run(events, params, out);
 }
 
-/** Mutable state of one prediction; allocated once per call. */
+/**
+ * One event loop per system, reused by every prediction (predictions run one at a time in a
+ * thread), so that a fit's millions of predictions allocate nothing.
+ */
+const loops = new WeakMap<CompartmentSystem, EventLoop>();
+
+/** Mutable state of one prediction; allocated once per system and reset by `begin`. */
 class EventLoop {
   private readonly n: number;
   private readonly state: Float64Array;
@@ -84,16 +95,22 @@ class EventLoop {
   private readonly periodic: PeriodicDose = { cmt: 0, amount: 0, rate: 0, duration: 0, ii: 0 };
   private t = 0;
 
-  constructor(private readonly system: CompartmentSystem, initialState: Float64Array | undefined) {
+  constructor(private readonly system: CompartmentSystem) {
     const n = system.compartments.length;
     this.n = n;
     this.state = new Float64Array(n);
     this.rates = new Float64Array(n);
     this.infusing = new Int32Array(n);
     this.ssBuffer = new Float64Array(n);
+  }
+
+  /** Empties the loop for a new prediction starting from `initialState` (default zeros). */
+  begin(initialState: Float64Array | undefined): void {
+    this.reset();
+    this.t = 0;
     if (initialState !== undefined) {
-      if (initialState.length !== n) {
-        throw new RangeError(`predictSubject: initialState has ${initialState.length} entries for ${n} compartments`);
+      if (initialState.length !== this.n) {
+        throw new RangeError(`predictSubject: initialState has ${initialState.length} entries for ${this.n} compartments`);
       }
       this.state.set(initialState);
     }
