@@ -8,22 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import { fitPopulation } from '../src/estimation/fit.js';
 import { randomStream } from '../src/stats/random.js';
-import type { BoundModel, SubjectEvaluator } from '../src/model/bound.js';
-import { diagonalCovariance } from './estimation-models.js';
+import { linearModel } from './estimation-models.js';
 
-function linearModel(data: number[][], mu: number, omega: number, sigma: number): BoundModel {
-  const subjects: SubjectEvaluator[] = data.map((ys, i) => ({
-    id: String(i + 1), nObs: ys.length, dv: Float64Array.from(ys), obsRecords: Int32Array.from(ys, (_, j) => j),
-    evaluate: (th, eta, f, h) => { for (let j = 0; j < ys.length; j++) { f[j] = th[0] + eta[0]; h[j] = 1; } return true; },
-  }));
-  return {
-    name: 'linear', subjects, nEta: 1, nEps: 1,
-    parameters: {
-      theta: [{ name: 'mu', init: mu, lower: -Infinity, upper: Infinity, fixed: false }],
-      omega: diagonalCovariance(['ETA'], [omega]), sigma: diagonalCovariance(['EPS'], [sigma]),
-    },
-  };
-}
 
 describe('residuals of the linear model at fixed parameters', () => {
   const data = [[1.2, 0.8, 1.5], [2.1, 2.4], [0.3, 0.9, 0.2, 0.5], [1.7]];

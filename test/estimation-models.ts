@@ -239,3 +239,22 @@ export function bolus1cptModel(): BoundModel {
     subjects, nEta: 2, nEps: 1, individualParameterNames: ['CL', 'V'],
   };
 }
+
+/**
+ * A model linear in η with additive error: y_ij = θ + η_i + ε_ij. Every method is exact here,
+ * and the marginal −2LL has the closed form log|V| + rᵀV⁻¹r with V = ω·11ᵀ + σ·I, so
+ * log|V| = (n−1)·log σ + log(σ + nω) and V⁻¹ = (I − ω/(σ + nω)·11ᵀ)/σ.
+ */
+export function linearModel(data: number[][], theta: number, omega: number, sigma: number): BoundModel {
+  const subjects: SubjectEvaluator[] = data.map((ys, i) => ({
+    id: String(i + 1), nObs: ys.length, dv: Float64Array.from(ys), obsRecords: Int32Array.from(ys, (_, j) => j),
+    evaluate: (th, eta, f, h) => { for (let j = 0; j < ys.length; j++) { f[j] = th[0] + eta[0]; h[j] = 1; } return true; },
+  }));
+  return {
+    name: 'linear', subjects, nEta: 1, nEps: 1,
+    parameters: {
+      theta: [{ name: 'mu', init: theta, lower: -Infinity, upper: Infinity, fixed: false }],
+      omega: diagonalCovariance(['ETA'], [omega]), sigma: diagonalCovariance(['EPS'], [sigma]),
+    },
+  };
+}

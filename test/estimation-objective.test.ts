@@ -9,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { ParameterMap } from '../src/estimation/parameter-map.js';
 import { PopulationObjective } from '../src/estimation/population-objective.js';
 import type { EstimationMethod } from '../src/estimation/types.js';
-import type { BoundModel, SubjectEvaluator } from '../src/model/bound.js';
-import { diagonalCovariance, phenoModel, wangModel } from './estimation-models.js';
+import type { BoundModel } from '../src/model/bound.js';
+import { linearModel, phenoModel, wangModel } from './estimation-models.js';
 
 const reference = JSON.parse(readFileSync(new URL('../reference/reference_values.json', import.meta.url), 'utf8'));
 const wang = reference.wang2007_objective_at_initial_estimates;
@@ -60,24 +60,6 @@ describe('NONMEM 7 pheno FOCE-I objective at fixed parameters (nonmem_pheno_real
   });
 });
 
-/**
- * A model linear in η with additive error: y_ij = θ + η_i + ε_ij. Every method is exact here,
- * and the marginal −2LL has the closed form log|V| + rᵀV⁻¹r with V = ω·11ᵀ + σ·I, so
- * log|V| = (n−1)·log σ + log(σ + nω) and V⁻¹ = (I − ω/(σ + nω)·11ᵀ)/σ.
- */
-function linearModel(data: number[][], theta: number, omega: number, sigma: number): BoundModel {
-  const subjects: SubjectEvaluator[] = data.map((ys, i) => ({
-    id: String(i + 1), nObs: ys.length, dv: Float64Array.from(ys), obsRecords: Int32Array.from(ys, (_, j) => j),
-    evaluate: (th, eta, f, h) => { for (let j = 0; j < ys.length; j++) { f[j] = th[0] + eta[0]; h[j] = 1; } return true; },
-  }));
-  return {
-    name: 'linear', subjects, nEta: 1, nEps: 1,
-    parameters: {
-      theta: [{ name: 'mu', init: theta, lower: -Infinity, upper: Infinity, fixed: false }],
-      omega: diagonalCovariance(['ETA'], [omega]), sigma: diagonalCovariance(['EPS'], [sigma]),
-    },
-  };
-}
 
 function closedForm(data: number[][], theta: number, omega: number, sigma: number): number {
   let total = 0;
