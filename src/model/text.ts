@@ -28,20 +28,13 @@ export function splitComment(line: string): { code: string; comment?: string } {
 }
 
 /**
- * Split `text` at each top-level occurrence of `separator` (outside (), [] and strings).
- * Pieces are trimmed; offsets point at each piece's first non-blank character.
+ * Walk `text`, calling `visit(i)` at every character outside (), [] and string literals;
+ * `visit` returns the index to continue from (i + 1 to go on character by character).
  */
-export function splitTopLevel(text: string, separator: string, baseOffset = 0): Piece[] {
-  const pieces: Piece[] = [];
+function scanTopLevel(text: string, visit: (i: number) => number): void {
   let depth = 0;
   let quote: string | undefined;
-  let start = 0;
-  const push = (end: number): void => {
-    const raw = text.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    pieces.push({ text: raw.trim(), offset: baseOffset + start + lead });
-  };
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length;) {
     const ch = text[i]!;
     if (quote !== undefined) {
       if (ch === '\\') i++;
@@ -49,12 +42,32 @@ export function splitTopLevel(text: string, separator: string, baseOffset = 0): 
     } else if (ch === '"' || ch === "'") quote = ch;
     else if (ch === '(' || ch === '[') depth++;
     else if (ch === ')' || ch === ']') depth--;
-    else if (depth === 0 && text.startsWith(separator, i)) {
-      push(i);
-      start = i + separator.length;
-      i += separator.length - 1;
+    else if (depth === 0) {
+      i = visit(i);
+      continue;
     }
+    i++;
   }
+}
+
+/**
+ * Split `text` at each top-level occurrence of `separator` (outside (), [] and strings).
+ * Pieces are trimmed; offsets point at each piece's first non-blank character.
+ */
+export function splitTopLevel(text: string, separator: string, baseOffset = 0): Piece[] {
+  const pieces: Piece[] = [];
+  let start = 0;
+  const push = (end: number): void => {
+    const raw = text.slice(start, end);
+    const lead = raw.length - raw.trimStart().length;
+    pieces.push({ text: raw.trim(), offset: baseOffset + start + lead });
+  };
+  scanTopLevel(text, (i) => {
+    if (!text.startsWith(separator, i)) return i + 1;
+    push(i);
+    start = i + separator.length;
+    return start;
+  });
   push(text.length);
   return pieces;
 }
@@ -64,22 +77,14 @@ export function splitTopLevel(text: string, separator: string, baseOffset = 0): 
  * or -1.
  */
 export function findTopLevelWord(text: string, word: string): number {
-  let depth = 0;
-  let quote: string | undefined;
   let found = -1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote !== undefined) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '(' || ch === '[') depth++;
-    else if (ch === ')' || ch === ']') depth--;
-    else if (depth === 0 && text.startsWith(word, i)
+  scanTopLevel(text, (i) => {
+    if (text.startsWith(word, i)
       && !/[A-Za-z0-9_]/.test(text[i - 1] ?? ' ') && !/[A-Za-z0-9_]/.test(text[i + word.length] ?? ' ')) {
       found = i;
     }
-  }
+    return i + 1;
+  });
   return found;
 }
 
