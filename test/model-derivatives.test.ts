@@ -13,6 +13,8 @@ import { defineModel } from '../src/model/define.js';
 import { differentiate } from '../src/model/derivative.js';
 import { loadModelFile, readModelDataset } from '../src/model/load.js';
 import type { SubjectEvaluator } from '../src/model/bound.js';
+import type { Model } from '../src/model/types.js';
+import type { Dataset } from '../src/data/types.js';
 
 function compileExpression(text: string): (x: number, y: number) => number {
   const js = emitJs(parse(text), (name) => name);
@@ -142,5 +144,64 @@ describe('evaluateWithDerivatives against central differences of evaluate', () =
     const bound = bindModel(model, parseDataset(data, 'tv.csv'));
     expect((bound.subjects[0] as unknown as { constant: boolean }).constant).toBe(false);
     compareWithFiniteDifferences(bound.subjects, Float64Array.of(0.1, 0.6, 1.2), Float64Array.of(0.1, -0.3), 1, { f: 1e-6, h: 1e-6 });
+  });
+});
+
+/** ∂f/∂η and ∂h/∂η of every subject under `bound`. */
+function derivativesOf(subjects: readonly SubjectEvaluator[], theta: Float64Array, eta: Float64Array, nEps: number): number[] {
+  const all: number[] = [];
+  for (const s of subjects) {
+    const n = s.nObs, nEta = eta.length;
+    const f = new Float64Array(n), h = new Float64Array(n * nEps);
+    const df = new Float64Array(n * nEta), dh = new Float64Array(n * nEps * nEta);
+    expect(s.evaluateWithDerivatives!(theta, eta, f, h, df, dh)).toBe(true);
+    all.push(...df, ...dh);
+  }
+  return all;
+}
+
+describe('exact sensitivities of the amounts equal their central differences', () => {
+  // The default binding carries exact sensitivities through the closed forms; the reference
+  // is the same model bound with amountDerivatives 'differences' (central, error ~1e-10).
+  // Tolerance 1e-7 relative to the largest derivative of the case; the two must also differ
+  // (they are computed by different paths).
+  function agree(model: Model, dataset: Dataset, eta: Float64Array, subjects = 10): void {
+    const theta = Float64Array.from(model.theta.map((t) => t.init));
+    const exact = bindModel(model, dataset);
+    const differences = bindModel(model, dataset, { amountDerivatives: 'differences' });
+    const a = derivativesOf(exact.subjects.slice(0, subjects), theta, eta, exact.nEps);
+    const b = derivativesOf(differences.subjects.slice(0, subjects), theta, eta, exact.nEps);
+    const scale = Math.max(...b.map(Math.abs));
+    let largest = 0;
+    for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
+    expect(largest).toBeLessThanOrEqual(1e-7 * scale);
+    expect(largest).toBeGreaterThan(0);
+  }
+
+  it('oral_2cpt (2 cmt oral, 5 etas on CL, V1, Q, V2, KA)', () => {
+    const model = loadModelFile('models/oral_2cpt.pkm');
+    agree(model, readModelDataset(model), Float64Array.of(0.2, -0.1, 0.3, -0.25, 0.15));
+  });
+
+  it('bolus_2cpt (steady-state doses) and infusion_2cpt (infusions)', () => {
+    for (const file of ['models/bolus_2cpt.pkm', 'models/infusion_2cpt.pkm']) {
+      const model = loadModelFile(file);
+      agree(model, readModelDataset(model), Float64Array.of(0.1, -0.1, 0.2, -0.2), 6);
+    }
+  });
+
+  it('time-varying weight on CL, last observation carried forward, and a steady-state start', () => {
+    const model = defineModel({
+      name: 'tv_locf', covariates: ['WT'], timeVarying: 'locf', theta: { TCL: 0.1, TV: 10, TKA: 1.2 },
+      omega: { eta_CL: 0.1, eta_V: 0.1, eta_KA: 0.2 }, sigma: { eps: 0.01 },
+      individual: { CL: 'TCL * WT ^ 0.75 * exp(eta_CL)', V: 'TV * exp(eta_V)', KA: 'TKA * exp(eta_KA)' },
+      structure: '1cmt oral',
+      observe: { outputs: { CP: 'central / V' }, rules: ['proportional(CP, eps)'] },
+    });
+    const data = 'ID,TIME,AMT,DV,WT,EVID,MDV,CMT,SS,II\n1,0,100,.,10,1,1,1,1,12\n1,2,0,3,12,0,0,2,0,0\n'
+      + '1,5,0,2,15,0,0,2,0,0\n1,8,50,.,18,1,1,1,0,0\n1,12,0,1,20,0,0,2,0,0\n';
+    const dataset = parseDataset(data, 'tv.csv');
+    expect((bindModel(model, dataset).subjects[0] as unknown as { constant: boolean }).constant).toBe(false);
+    agree(model, dataset, Float64Array.of(0.1, -0.3, 0.2));
   });
 });

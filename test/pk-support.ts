@@ -9,6 +9,7 @@ import type { SubjectEvents } from '../src/events/types.js';
 import { constantParameters, pkParameterRow, type DoseParameterValues } from '../src/pk/parameters.js';
 import { predictSubject } from '../src/pk/predict.js';
 import type { CompartmentSystem, PkParameters } from '../src/pk/types.js';
+import { uniform01 as random } from './random-support.js';
 
 /** A dataset from CSV lines (header first). */
 export function dataset(...lines: string[]): Dataset {
@@ -101,4 +102,74 @@ export function referenceAdvance(k: number[][], x0: readonly number[], rates: re
     for (let j = 0; j < n; j++) s += e[i]![j]! * x0[j]!;
     return s;
   });
+}
+
+/** Columns of {@link randomRegimen}'s lines. */
+export const RANDOM_REGIMEN_HEADER = 'ID,TIME,DV,AMT,EVID,CMT,RATE,SS,II,ADDL';
+
+/** A random subject: data lines, structural parameters, F and ALAG per compartment. */
+export interface Scenario {
+  lines: string[];
+  parameters: number[];
+  F: number[];
+  ALAG: number[];
+  summary: string;
+}
+
+/**
+ * A random subject for an nCmt-compartment model (compartment numbers as in NONMEM): boluses,
+ * overlapping infusions, an optional steady-state (SS=1) start, ADDL, lag times and F.
+ */
+export function randomRegimen(nCmt: 1 | 2 | 3, oral: boolean, seed: number): Scenario {
+  const u = random(seed);
+  const logUniform = (lo: number, hi: number) => lo * (hi / lo) ** u();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const parameters = [logUniform(0.5, 10), logUniform(5, 100)];
+  if (nCmt >= 2) parameters.push(logUniform(0.5, 20), logUniform(10, 200));
+  if (nCmt === 3) parameters.push(logUniform(0.1, 5), logUniform(20, 500));
+  if (oral) parameters.push(logUniform(0.2, 5));
+  const nCompartments = nCmt + (oral ? 1 : 0);
+  const central = oral ? 2 : 1;
+  const F = Array.from({ length: nCompartments }, () => round(0.4 + 0.6 * u()));
+  const ALAG = Array.from({ length: nCompartments }, () => (u() < 0.5 ? round(3 * u()) : 0));
+
+  const records: { time: number; line: string }[] = [];
+  const parts: string[] = [];
+  let t = 0;
+  if (u() < 0.5) {
+    const ii = u() < 0.5 ? 12 : 24;
+    const infusion = u() < 0.5;
+    const cmt = infusion ? central : 1;
+    const rate = infusion ? round(logUniform(10, 100)) : 0;
+    records.push({ time: 0, line: `1,0,.,100,1,${cmt},${rate},1,${ii},${Math.floor(3 * u())}` });
+    parts.push(`SS=1 ${infusion ? 'infusion' : 'bolus'} every ${ii}`);
+    t = round(2 + 10 * u());
+  }
+  const nDoses = 2 + Math.floor(3 * u());
+  for (let d = 0; d < nDoses; d++) {
+    const kind = u();
+    const addl = u() < 0.5 ? Math.floor(1 + 3 * u()) : 0;
+    const ii = addl > 0 ? round(6 + 18 * u()) : 0;
+    const amt = round(logUniform(10, 500));
+    if (kind < 0.4) {
+      records.push({ time: t, line: `1,${t},.,${amt},1,1,0,0,${ii},${addl}` });
+      parts.push(`bolus ${amt} at ${t}`);
+    } else if (kind < 0.8) {
+      // Infusion long enough to overlap the next dose (and its own additional doses).
+      const rate = round(amt / (4 + 20 * u()));
+      records.push({ time: t, line: `1,${t},.,${amt},1,${central},${rate},0,${ii},${addl}` });
+      parts.push(`infusion ${amt} at rate ${rate} from ${t}`);
+    } else {
+      records.push({ time: t, line: `1,${t},.,${amt},1,${central},0,0,${ii},${addl}` });
+      parts.push(`central bolus ${amt} at ${t}`);
+    }
+    if (addl > 0) parts.push(`ADDL ${addl} every ${ii}`);
+    t = round(t + 1 + 15 * u());
+  }
+  const end = t + 48;
+  const observationTimes = Array.from({ length: 25 }, () => round(end * u()));
+  for (const r of [...records]) observationTimes.push(r.time);
+  for (const time of observationTimes) records.push({ time, line: `1,${time},0,.,0,.,.,.,.,.` });
+  const lines = records.map((r, i) => ({ ...r, i })).sort((a, b) => a.time - b.time || a.i - b.i).map((r) => r.line);
+  return { lines, parameters, F, ALAG, summary: parts.join('; ') };
 }

@@ -23,7 +23,14 @@ export interface BindOptions {
   /** Overrides the model's rule for time-varying covariates ('nocb', NONMEM's, or 'locf'). */
   readonly timeVarying?: TimeVaryingRule;
   /**
-   * How evaluateWithDerivatives differentiates the amounts along ∂(PK parameters)/∂η:
+   * How evaluateWithDerivatives gets ∂amounts/∂η: 'sensitivities' (default) carries exact
+   * sensitivities through the event loop where the system has them (closed forms) and no
+   * eta moves F, ALAG, R, D or an initial amount; otherwise, and with 'differences',
+   * finite differences as set by `derivativeDifferences`.
+   */
+  readonly amountDerivatives?: 'sensitivities' | 'differences';
+  /**
+   * The finite differences of the amounts along ∂(PK parameters)/∂η, where they are used:
    * 'central' (default; 2 event-loop runs per eta, error ~1e-10 relative for closed forms)
    * or 'forward' (1 run per eta, error ~1e-7 relative).
    */
@@ -117,7 +124,7 @@ export function bindModel(model: Model, dataset: Dataset, options: BindOptions =
       compiled, id: subject.id, records: subject.recordIndices, inputRows,
       events: events !== undefined && ignored.size > 0 ? withoutObservations(events, ignored) : events,
       obsRecords: Int32Array.from(obsRecords), obsRules: Int32Array.from(obsRules), dv: Float64Array.from(dv),
-      timeVarying, derivativeStep, derivativeDifferences,
+      timeVarying, derivativeStep, derivativeDifferences, amountDerivatives: options.amountDerivatives,
     }));
   }
   if (problems.length > 0) throw new DataError(problems);

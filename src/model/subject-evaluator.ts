@@ -11,15 +11,18 @@
  * When none of the inputs the individual statements read changes within the subject, the
  * statements are evaluated once per evaluation instead of once per record.
  *
- * Derivatives (evaluateWithDerivatives): ∂(individual variables)/∂η are symbolic; the
- * amounts' derivatives come from central differences along the exact direction
- * ∂(PK quantities)/∂η_e (one pair of event-loop runs per eta that moves a PK quantity); the
- * observation expressions are then differentiated symbolically through the chain rule.
+ * Derivatives (evaluateWithDerivatives): ∂(individual variables)/∂η are symbolic. The
+ * amounts' derivatives are exact sensitivities carried through one event-loop run
+ * (src/pk/predict.ts, closed forms) when the system provides them and no eta moves a dosing
+ * quantity (F, ALAG, R, D, INIT) in this evaluation; otherwise they come from central
+ * differences along the exact direction ∂(PK quantities)/∂η_e (one pair of event-loop runs
+ * per eta that moves a PK quantity). The observation expressions are then differentiated
+ * symbolically through the chain rule.
  */
 import { NumericalError } from '../errors.js';
 import type { SubjectEvents } from '../events/types.js';
 import type { SubjectEvaluator } from './bound.js';
-import { predictSubject } from '../pk/predict.js';
+import { predictSubject, predictSubjectWithSensitivities } from '../pk/predict.js';
 import type { PkParameterRow, PkParameters, PredictOptions } from '../pk/types.js';
 import type { CompiledModel } from './compile.js';
 import type { TimeVaryingRule } from './types.js';
@@ -44,6 +47,11 @@ export interface SubjectSetup {
   readonly derivativeStep: number;
   /** Central (2 event-loop runs per eta, default) or forward (1 run) differences of the amounts. */
   readonly derivativeDifferences?: 'central' | 'forward';
+  /**
+   * 'sensitivities' (default): exact sensitivities of the amounts where the system has them
+   * (closed forms), differences otherwise; 'differences': always differences.
+   */
+  readonly amountDerivatives?: 'sensitivities' | 'differences';
 }
 
 interface RowSet {
@@ -86,6 +94,9 @@ export class ModelSubject implements SubjectEvaluator {
   private readonly step: number;
   private readonly hasInit: boolean;
   private readonly forward: boolean;
+  /** Number of etas that move a PK quantity, when exact sensitivities are used (else 0). */
+  private readonly nSens: number;
+  private readonly dAmountsCompact: Float64Array;
 
   constructor(setup: SubjectSetup) {
     const c = setup.compiled;
@@ -122,24 +133,30 @@ export class ModelSubject implements SubjectEvaluator {
     this.plus = new Float64Array(this.nObs * this.nCmt);
     this.minus = new Float64Array(this.nObs * this.nCmt);
     this.damounts = new Float64Array(this.nObs * this.nCmt * this.nEta);
-    this.main = this.rowSet();
-    this.perturbed = this.rowSet();
+    this.nSens = setup.amountDerivatives !== 'differences' && c.system?.advanceWithSensitivities !== undefined
+      ? c.pkEtas.length : 0;
+    this.dAmountsCompact = new Float64Array(this.nObs * this.nCmt * this.nSens);
+    this.main = this.rowSet(this.nSens);
+    this.perturbed = this.rowSet(0);
   }
 
-  private rowSet(): RowSet {
+  /** Parameter rows for the event loop, with room for tangents along `nDir` directions. */
+  private rowSet(nDir: number): RowSet {
     const nPar = this.c.structuralVars.length;
     const nCmt = this.nCmt;
-    const width = nPar + 4 * nCmt;
+    const width = nPar + 4 * nCmt + nPar * nDir;
     const buffer = new Float64Array(this.nRows * width);
     const rows: PkParameterRow[] = [];
     for (let i = 0; i < this.nRows; i++) {
       const o = i * width;
+      const t = o + nPar + 4 * nCmt;
       rows.push({
         structural: buffer.subarray(o, o + nPar),
         F: buffer.subarray(o + nPar, o + nPar + nCmt),
         ALAG: buffer.subarray(o + nPar + nCmt, o + nPar + 2 * nCmt),
         R: buffer.subarray(o + nPar + 2 * nCmt, o + nPar + 3 * nCmt),
-        D: buffer.subarray(o + nPar + 3 * nCmt, o + width),
+        D: buffer.subarray(o + nPar + 3 * nCmt, t),
+        ...(nDir > 0 ? { structuralTangent: buffer.subarray(t, o + width) } : {}),
       });
     }
     const first = rows[0]!;
@@ -201,6 +218,66 @@ export class ModelSubject implements SubjectEvaluator {
     return true;
   }
 
+  /**
+   * Fills the main rows' structural tangents, ∂p/∂η_e for the etas that move PK quantities;
+   * returns false when an eta moves a dosing quantity (F, ALAG, R, D, INIT), which the
+   * sensitivities do not cover.
+   */
+  private fillTangents(): boolean {
+    const { nVar, nEta, nCmt, nSens } = this;
+    const pkEtas = this.c.pkEtas;
+    const dv = this.dvars;
+    const dose = this.c.doseVars;
+    const moves = (row: number, k: number): boolean => {
+      if (k < 0) return false;
+      const q = (row * nVar + k) * nEta;
+      for (const e of pkEtas) if (dv[q + e] !== 0) return true;
+      return false;
+    };
+    for (let i = 0; i < this.nRows; i++) {
+      for (let cm = 0; cm < nCmt; cm++) {
+        if (moves(i, dose.F[cm]!) || moves(i, dose.ALAG[cm]!) || moves(i, dose.RATE[cm]!) || moves(i, dose.DUR[cm]!)) return false;
+      }
+    }
+    if (this.hasInit) for (let cm = 0; cm < nCmt; cm++) if (moves(0, dose.INIT[cm]!)) return false;
+    const sv = this.c.structuralVars;
+    for (let i = 0; i < this.nRows; i++) {
+      const tangent = this.main.rows[i]!.structuralTangent!;
+      const intervalRow = this.locf && i > 0 ? i - 1 : i;
+      for (let p = 0; p < sv.length; p++) {
+        const q = (intervalRow * nVar + sv[p]!) * nEta;
+        for (let d = 0; d < nSens; d++) tangent[p * nSens + d] = dv[q + pkEtas[d]!]!;
+      }
+    }
+    return true;
+  }
+
+  /** Amounts and their exact sensitivities to the etas (damounts); false as `predict`. */
+  private predictWithSensitivities(): boolean {
+    const system = this.c.system!;
+    if (this.events === undefined) return true;
+    const compact = this.dAmountsCompact;
+    try {
+      predictSubjectWithSensitivities(system, this.events, this.main.params, this.amounts, compact, this.nSens, this.main.options);
+    } catch (err) {
+      if (err instanceof NumericalError) return false;
+      throw err;
+    }
+    const { nEta, nSens } = this;
+    const pkEtas = this.c.pkEtas;
+    const da = this.damounts;
+    da.fill(0);
+    const count = this.nObs * this.nCmt;
+    for (let q = 0; q < count; q++) {
+      for (let d = 0; d < nSens; d++) {
+        const v = compact[q * nSens + d]!;
+        if (!Number.isFinite(v)) return false;
+        da[q * nEta + pkEtas[d]!] = v;
+      }
+    }
+    return true;
+  }
+
   /** Run the event loop; false when the parameters are invalid for the system. */
   private predict(set: RowSet, out: Float64Array): boolean {
     const system = this.c.system;
@@ -233,7 +310,9 @@ export class ModelSubject implements SubjectEvaluator {
   ): boolean {
     this.computeVars(theta, eta, true);
     const { nVar, nEta, nCmt, nEps } = this;
-    if (this.c.system !== undefined) {
+    if (this.c.system !== undefined && this.nSens > 0 && this.fillRows(this.main, 0, 0) && this.fillTangents()) {
+      if (!this.predictWithSensitivities()) return false;
+    } else if (this.c.system !== undefined) {
       if (!this.fillRows(this.main, 0, 0) || !this.predict(this.main, this.amounts)) return false;
       const da = this.damounts;
       da.fill(0);

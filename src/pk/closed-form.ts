@@ -22,9 +22,12 @@
  * exponential (src/pk/exp-divided-differences.ts), which remain accurate when KA equals an
  * eigenvalue, when eigenvalues coincide or vanish (CL = 0), and for very short intervals.
  * Invalid parameters (a non-finite value, CL or Q < 0, V ≤ 0, KA ≤ 0) throw NumericalError.
+ * `advanceWithSensitivities` also propagates exact first-order sensitivities to the
+ * structural parameters (src/pk/closed-form-sensitivities.ts).
  */
 import { NumericalError } from '../errors.js';
 import { expDivided1, expDivided2, expm1OverX } from './exp-divided-differences.js';
+import { ClosedFormTangents } from './closed-form-sensitivities.js';
 import { allocateModes, dispositionModesInto } from './mammillary.js';
 import type { CompartmentSystem } from './types.js';
 
@@ -64,7 +67,8 @@ export function closedFormSystem(nCompartments: 1 | 2 | 3, route: 'iv' | 'oral')
   let ka = 0;
   const q = new Float64Array(Math.max(n - 1, 1));
   const v = new Float64Array(Math.max(n - 1, 1));
-  const z = new Float64Array(n); // modal state
+  const z = new Float64Array(n); // modal state at the start of a step
+  const y = new Float64Array(n); // modal state at its end
   const rho = new Float64Array(n); // modal input rates
 
   function updateParameters(p: Float64Array): void {
@@ -91,11 +95,8 @@ export function closedFormSystem(nCompartments: 1 | 2 | 3, route: 'iv' | 'oral')
 
   const label = `${n}cmt ${route} (closed form, ${ADVAN[`${n}${route}`]})`;
 
-  function advance(state: Float64Array, t0: number, t1: number, rates: Float64Array, p: Float64Array): void {
-    const dt = t1 - t0;
-    if (!(dt >= 0)) throw new NumericalError(`${label}: cannot advance from time ${t0} to ${t1}`);
-    updateParameters(p);
-    if (dt === 0) return;
+  /** Modal step: z = UᵀT⁻¹x₀, rho = UᵀT⁻¹r and y, the modal state after dt (state untouched). */
+  function modalStep(state: Float64Array, dt: number, rates: Float64Array): void {
     const { lambda, u, sqrtV } = modes;
     // To modal coordinates: z = Uᵀ T⁻¹ x, rho = Uᵀ T⁻¹ r.
     let anyRate = false;
@@ -127,15 +128,48 @@ export function closedFormSystem(nCompartments: 1 | 2 | 3, route: 'iv' | 'oral')
         if (depotRate !== 0) input += depotRate * dt * dt * expDivided2(0, a, b);
         yk += wk * ka * input;
       }
-      z[k] = yk;
+      y[k] = yk;
     }
-    if (oral) state[0] = depot0 * Math.exp(b) + (depotRate !== 0 ? depotRate * dt * expm1OverX(b) : 0);
+  }
+
+  /** Writes the amounts at the end of the step (after modalStep) into `state`. */
+  function finishStep(state: Float64Array, dt: number, rates: Float64Array): void {
+    const { u, sqrtV } = modes;
+    if (oral) {
+      const depot0 = state[0]!, depotRate = rates[0]!, b = -ka * dt;
+      state[0] = depot0 * Math.exp(b) + (depotRate !== 0 ? depotRate * dt * expm1OverX(b) : 0);
+    }
     // Back to amounts: x = T U y.
     for (let i = 0; i < n; i++) {
       let xi = 0;
-      for (let k = 0; k < n; k++) xi += u[i * n + k]! * z[k]!;
+      for (let k = 0; k < n; k++) xi += u[i * n + k]! * y[k]!;
       state[off + i] = sqrtV[i]! * xi;
     }
+  }
+
+  function advance(state: Float64Array, t0: number, t1: number, rates: Float64Array, p: Float64Array): void {
+    const dt = t1 - t0;
+    if (!(dt >= 0)) throw new NumericalError(`${label}: cannot advance from time ${t0} to ${t1}`);
+    updateParameters(p);
+    if (dt === 0) return;
+    modalStep(state, dt, rates);
+    finishStep(state, dt, rates);
+  }
+
+  let tangents: ClosedFormTangents | undefined;
+  function advanceWithSensitivities(
+    state: Float64Array, tangent: Float64Array, nDir: number, t0: number, t1: number,
+    rates: Float64Array, p: Float64Array, dp: Float64Array,
+  ): void {
+    const dt = t1 - t0;
+    if (!(dt >= 0)) throw new NumericalError(`${label}: cannot advance from time ${t0} to ${t1}`);
+    updateParameters(p);
+    if (dt === 0) return;
+    tangents ??= new ClosedFormTangents(n, oral);
+    tangents.prepare(modes, p, dp, nDir);
+    modalStep(state, dt, rates);
+    tangents.advance(tangent, nDir, dt, state, rates, modes, z, rho, y, ka);
+    finishStep(state, dt, rates);
   }
 
   return {
@@ -146,5 +180,6 @@ export function closedFormSystem(nCompartments: 1 | 2 | 3, route: 'iv' | 'oral')
     defaultObservationCompartment: off,
     linear: true,
     advance,
+    advanceWithSensitivities,
   };
 }

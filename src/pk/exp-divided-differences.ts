@@ -6,6 +6,9 @@
  *   f[a, b]       = ∫₀ᵗ e^{a(t−s)} e^{b s} ds               (first-order input into a mode)
  *   f[0, a, b]    = ∫₀ᵗ e^{a(t−s)} (e^{b s} − 1)/b ds       (constant input through a depot)
  *
+ * The third difference g[x, y, z, w] appears in the derivatives of the last one with
+ * respect to the rate constants (src/pk/closed-form-sensitivities.ts): ∂g[…]/∂x = g[…, x].
+ *
  * Written this way the formulas stay finite and accurate when arguments coincide (KA equal
  * to an elimination rate constant, a zero eigenvalue when CL = 0, t = 0): the confluent
  * limits are the derivatives f'(a)/1! and f''(a)/2!, and the algorithms below reach them
@@ -70,6 +73,41 @@ export function expDivided2(x: number, y: number, z: number): number {
     b = v * b + a;
     h = w * h + b;
     factorial *= k + 2;
+    sum += h / factorial;
+  }
+  return Math.exp(c) * sum;
+}
+
+/**
+ * g[x, y, z, w], the third divided difference of exp (eˣ/6 when all four coincide).
+ * Dimensionless arguments. Like {@link expDivided2}: the recursion on the two farthest-apart
+ * points when they are at least SERIES_SPREAD apart, otherwise the Taylor series about the
+ * mean, g = e^c · Σ_k h_k(x−c, y−c, z−c, w−c)/(k+3)!.
+ */
+export function expDivided3(x: number, y: number, z: number, w: number): number {
+  let lo = x, hi = x;
+  if (y < lo) lo = y; else if (y > hi) hi = y;
+  if (z < lo) lo = z; else if (z > hi) hi = z;
+  if (w < lo) lo = w; else if (w > hi) hi = w;
+  const spread = hi - lo;
+  if (spread >= SERIES_SPREAD) {
+    // Drop one occurrence of the highest point, then one of the lowest.
+    let a0: number, a1: number, a2: number;
+    if (x === hi) { a0 = y; a1 = z; a2 = w; } else if (y === hi) { a0 = x; a1 = z; a2 = w; } else if (z === hi) { a0 = x; a1 = y; a2 = w; } else { a0 = x; a1 = y; a2 = z; }
+    let b0: number, b1: number, b2: number;
+    if (x === lo) { b0 = y; b1 = z; b2 = w; } else if (y === lo) { b0 = x; b1 = z; b2 = w; } else if (z === lo) { b0 = x; b1 = y; b2 = w; } else { b0 = x; b1 = y; b2 = z; }
+    return (expDivided2(b0, b1, b2) - expDivided2(a0, a1, a2)) / spread;
+  }
+  const c = (x + y + z + w) / 4;
+  const u = x - c, v = y - c, s = z - c, r = w - c;
+  // h_k(u, v, s, r) by nested recurrences over the variables (see expDivided2).
+  let a = 1, b = 1, d = 1, h = 1, factorial = 6, sum = 1 / 6;
+  for (let k = 1; k <= SERIES_TERMS; k++) {
+    a *= u;
+    b = v * b + a;
+    d = s * d + b;
+    h = r * h + d;
+    factorial *= k + 3;
     sum += h / factorial;
   }
   return Math.exp(c) * sum;

@@ -41,6 +41,13 @@
  *
  * Cost: linear in the number of events (one `advance` per event and per generated event).
  * Work buffers are allocated once per call; nothing is allocated per event.
+ *
+ * Sensitivities (predictSubjectWithSensitivities): the same loop carries ∂amounts/∂direction
+ * through every step with the system's `advanceWithSensitivities`, given the structural
+ * parameters' derivatives along each direction on every row. Doses, lags, infusion rates and
+ * durations are taken as independent of the directions (the caller checks). A steady state
+ * x = Ex + u (E the transition over one cycle) has the tangent (I − E)⁻¹g, where g is the
+ * tangent of one cycle started from x with a zero tangent.
  */
 import { NumericalError } from '../errors.js';
 import type { DoseEvent, SubjectEvents } from '../events/types.js';
@@ -68,13 +75,41 @@ export function predictSubject(
   if (out.length < nObs * n) {
     throw new RangeError(`predictSubject: out has ${out.length} entries, needs ${nObs} observations × ${n} compartments`);
   }
+  loopOf(system).begin(options.initialState, 0);
+  loopOf(system).run(events, params, out, undefined);
+}
+
+/**
+ * {@link predictSubject} with first-order sensitivities along `nDir` directions: every row of
+ * `params` must carry `structuralTangent` (nParameters × nDir, row-major), and `dOut`
+ * (nObs × nCompartments × nDir, row-major) receives ∂amount/∂direction at each observation.
+ * The system must implement `advanceWithSensitivities` (the closed forms do). F, ALAG, R, D
+ * and the initial state are taken as independent of the directions.
+ */
+export function predictSubjectWithSensitivities(
+  system: CompartmentSystem, events: SubjectEvents, params: PkParameters,
+  out: Float64Array, dOut: Float64Array, nDir: number, options: PredictOptions = {},
+): void {
+  const n = system.compartments.length;
+  const nObs = events.observationIndices.length;
+  if (system.advanceWithSensitivities === undefined) {
+    throw new RangeError(`predictSubjectWithSensitivities: ${system.label} has no sensitivities`);
+  }
+  if (out.length < nObs * n || dOut.length < nObs * n * nDir) {
+    throw new RangeError(`predictSubjectWithSensitivities: out or dOut is too short for ${nObs} observations × ${n} compartments`);
+  }
+  const loop = loopOf(system);
+  loop.begin(options.initialState, nDir);
+  loop.run(events, params, out, dOut);
+}
+
+function loopOf(system: CompartmentSystem): EventLoop {
   let loop = loops.get(system);
   if (loop === undefined) {
     loop = new EventLoop(system);
     loops.set(system, loop);
   }
-  loop.begin(options.initialState);
-  loop.run(events, params, out);
+  return loop;
 }
 
 /**
@@ -91,6 +126,10 @@ class EventLoop {
   private readonly infusing: Int32Array;
   private readonly pending = new PendingQueue();
   private readonly ssBuffer: Float64Array;
+  /** Sensitivities (n × nDir, row-major) when nDir > 0. */
+  private tangent = new Float64Array(0);
+  private ssTangent = new Float64Array(0);
+  private nDir = 0;
   private steadyState: SteadyStateSolver | undefined;
   private readonly periodic: PeriodicDose = { cmt: 0, amount: 0, rate: 0, duration: 0, ii: 0 };
   private t = 0;
@@ -104,8 +143,16 @@ class EventLoop {
     this.ssBuffer = new Float64Array(n);
   }
 
-  /** Empties the loop for a new prediction starting from `initialState` (default zeros). */
-  begin(initialState: Float64Array | undefined): void {
+  /**
+   * Empties the loop for a new prediction starting from `initialState` (default zeros), with
+   * sensitivities along `nDir` directions (0: none).
+   */
+  begin(initialState: Float64Array | undefined, nDir: number): void {
+    this.nDir = nDir;
+    if (this.tangent.length < this.n * nDir) {
+      this.tangent = new Float64Array(this.n * nDir);
+      this.ssTangent = new Float64Array(this.n * nDir);
+    }
     this.reset();
     this.t = 0;
     if (initialState !== undefined) {
@@ -116,7 +163,7 @@ class EventLoop {
     }
   }
 
-  run(subject: SubjectEvents, params: PkParameters, out: Float64Array): void {
+  run(subject: SubjectEvents, params: PkParameters, out: Float64Array, dOut: Float64Array | undefined): void {
     const events = subject.events;
     const count = events.length;
     if (count === 0) return;
@@ -131,7 +178,6 @@ class EventLoop {
           while (intervalEnd < count && isAdditional(events[intervalEnd]!)) intervalEnd++;
         }
         const row = params.at(intervalEnd < count ? events[intervalEnd]!.record : e.record);
-        const p = row.structural;
         if (e.kind === 'reset' || (e.kind === 'dose' && e.resetBefore)) {
           this.reset();
           this.t = e.time;
@@ -139,7 +185,7 @@ class EventLoop {
           if (e.time < this.t) {
             throw new NumericalError(`events out of order: time ${e.time} after ${this.t} without a reset`);
           }
-          this.advanceTo(e.time, p);
+          this.advanceTo(e.time, row);
         }
         if (e.kind === 'observation') {
           const base = obs * this.n;
@@ -150,9 +196,13 @@ class EventLoop {
             }
             out[base + c] = a;
           }
+          if (dOut !== undefined) {
+            const nDir = this.nDir;
+            for (let q = 0; q < this.n * nDir; q++) dOut[base * nDir + q] = this.tangent[q]!;
+          }
           obs++;
         } else if (e.kind === 'dose') {
-          this.dose(e, e.additional ? params.at(e.record) : row, p);
+          this.dose(e, e.additional ? params.at(e.record) : row, row);
         }
       }
     } catch (err) {
@@ -165,18 +215,28 @@ class EventLoop {
 
   private reset(): void {
     this.state.fill(0);
+    this.tangent.fill(0);
     this.rates.fill(0);
     this.infusing.fill(0);
     this.pending.clear();
   }
 
+  /** One step of the system from t0 to t1 under the interval's row (with sensitivities when on). */
+  private step(t0: number, t1: number, row: PkParameterRow): void {
+    if (this.nDir === 0) {
+      this.system.advance(this.state, t0, t1, this.rates, row.structural);
+    } else {
+      this.system.advanceWithSensitivities!(this.state, this.tangent, this.nDir, t0, t1, this.rates, row.structural, tangentOf(row));
+    }
+  }
+
   /** Advances to time `target`, processing generated events due at or before it. */
-  private advanceTo(target: number, p: Float64Array): void {
+  private advanceTo(target: number, row: PkParameterRow): void {
     const q = this.pending;
     while (q.size > 0 && q.time[0]! <= target) {
       const when = q.time[0]!;
       if (when > this.t) {
-        this.system.advance(this.state, this.t, when, this.rates, p);
+        this.step(this.t, when, row);
         this.t = when;
       }
       const cmt = q.cmt[0]!;
@@ -191,7 +251,7 @@ class EventLoop {
       }
     }
     if (target > this.t) {
-      this.system.advance(this.state, this.t, target, this.rates, p);
+      this.step(this.t, target, row);
       this.t = target;
     }
   }
@@ -216,7 +276,9 @@ class EventLoop {
     }
   }
 
-  private dose(e: DoseEvent, row: PkParameterRow, p: Float64Array): void {
+  /** A dose record (`row`: its own parameters; `interval`: those of the current interval). */
+  private dose(e: DoseEvent, row: PkParameterRow, interval: PkParameterRow): void {
+    const p = interval.structural;
     const cmt = e.cmt;
     const name = this.system.compartments;
     const f = row.F[cmt] ?? 1;
@@ -232,8 +294,10 @@ class EventLoop {
       const rate = e.input === 'modelled-rate' ? modelledRate(row, cmt, name) : e.rate;
       if (e.ss === 1) this.reset();
       const ss = this.solver();
-      ss.constantInfusionInto(this.ssBuffer, cmt, rate, p);
-      for (let c = 0; c < this.n; c++) this.state[c] += this.ssBuffer[c]!;
+      const sensitive = this.nDir > 0;
+      ss.constantInfusionInto(this.ssBuffer, cmt, rate, p,
+        sensitive ? { tangent: this.ssTangent, dp: tangentOf(interval), nDir: this.nDir } : undefined);
+      this.addSteadyState();
       return;
     }
 
@@ -254,8 +318,10 @@ class EventLoop {
       dose.cmt = cmt; dose.amount = amount; dose.rate = rate; dose.duration = duration; dose.ii = e.ii;
       const phase = Math.max(e.ii - lag, 0);
       if (fAmt > 0) {
-        this.solver().periodicInto(this.ssBuffer, dose, phase, p);
-        for (let c = 0; c < this.n; c++) this.state[c] += this.ssBuffer[c]!;
+        const sensitive = this.nDir > 0;
+        this.solver().periodicInto(this.ssBuffer, dose, phase, p,
+          sensitive ? { tangent: this.ssTangent, dp: tangentOf(interval), nDir: this.nDir } : undefined);
+        this.addSteadyState();
         if (rate !== 0) this.continueEarlierInfusions(cmt, rate, duration, e.ii, phase);
       }
     }
@@ -265,6 +331,12 @@ class EventLoop {
     } else {
       this.start(cmt, amount, rate, duration);
     }
+  }
+
+  /** Adds the steady state just computed (and its tangent) to the amounts. */
+  private addSteadyState(): void {
+    for (let c = 0; c < this.n; c++) this.state[c] += this.ssBuffer[c]!;
+    for (let q = 0; q < this.n * this.nDir; q++) this.tangent[q] += this.ssTangent[q]!;
   }
 
   /**
@@ -285,6 +357,13 @@ class EventLoop {
   private solver(): SteadyStateSolver {
     return (this.steadyState ??= new SteadyStateSolver(this.system));
   }
+}
+
+function tangentOf(row: PkParameterRow): Float64Array {
+  if (row.structuralTangent === undefined) {
+    throw new RangeError('predictSubjectWithSensitivities: a parameter row has no structuralTangent');
+  }
+  return row.structuralTangent;
 }
 
 function isAdditional(e: SubjectEvents['events'][number]): boolean {

@@ -24,6 +24,10 @@
  * changing.
  *
  * The systems are autonomous: cycles are advanced on a time axis starting at 0.
+ *
+ * Sensitivities (linear systems with `advanceWithSensitivities`): differentiating x = Ex + u
+ * gives (I − E)·∂x = g, where g is the tangent after one cycle started from x with a zero
+ * tangent; the same LU-free elimination solves it for all directions at once.
  */
 import { NumericalError } from '../errors.js';
 import type { CompartmentSystem } from './types.js';
@@ -56,6 +60,13 @@ export interface PeriodicDose {
   ii: number;
 }
 
+/** Where a steady state's sensitivities go: `tangent` (n × nDir) from `dp` (nParameters × nDir). */
+export interface SteadyStateSensitivity {
+  readonly tangent: Float64Array;
+  readonly dp: Float64Array;
+  readonly nDir: number;
+}
+
 /** Work buffers and algorithms for steady states of one system (reused across doses). */
 export class SteadyStateSolver {
   private readonly n: number;
@@ -66,6 +77,8 @@ export class SteadyStateSolver {
   private readonly rates: Float64Array;
   private readonly zero: Float64Array;
   private readonly keep: Uint8Array;
+  private readonly eCopy: Float64Array;
+  private g = new Float64Array(0);
 
   constructor(private readonly system: CompartmentSystem) {
     const n = system.compartments.length;
@@ -77,14 +90,16 @@ export class SteadyStateSolver {
     this.rates = new Float64Array(n);
     this.zero = new Float64Array(n);
     this.keep = new Uint8Array(n);
+    this.eCopy = new Float64Array(n * n);
   }
 
   /**
    * Writes into `out` the steady-state amounts (from an empty system) at `phase` (time)
    * after the most recent arrival of `dose`, 0 ≤ phase ≤ II; phase 0 includes the bolus
-   * that has just arrived, phase II is the trough just before the next arrival.
+   * that has just arrived, phase II is the trough just before the next arrival. With
+   * `sensitivity` (linear systems only), also its tangent.
    */
-  periodicInto(out: Float64Array, dose: PeriodicDose, phase: number, p: Float64Array): void {
+  periodicInto(out: Float64Array, dose: PeriodicDose, phase: number, p: Float64Array, sensitivity?: SteadyStateSensitivity): void {
     const n = this.n;
     const trough = this.x;
     if (this.system.linear) {
@@ -97,8 +112,22 @@ export class SteadyStateSolver {
         this.system.advance(col, 0, dose.ii, this.zero, p);
         for (let i = 0; i < n; i++) this.e[i * n + j] = (i === j ? 1 : 0) - col[i]!;
       }
+      if (sensitivity !== undefined) this.eCopy.set(this.e);
       this.solveInto(trough, this.e, this.u, 'a dose repeated every II');
+      if (sensitivity !== undefined) {
+        // g: one cycle from the trough with a zero tangent; then (I − E)·∂x = g.
+        const { tangent, dp, nDir } = sensitivity;
+        const g = this.tangentBuffer(nDir);
+        g.fill(0);
+        out.set(trough);
+        this.cycle(out, dose, dose.ii, p, { tangent: g, dp, nDir });
+        this.solveInto(tangent, this.eCopy, g, 'a dose repeated every II', nDir, true);
+        out.set(trough);
+        if (phase < dose.ii) this.cycle(out, dose, phase, p, sensitivity);
+        return;
+      }
     } else {
+      if (sensitivity !== undefined) throw new RangeError(`${this.system.label}: steady-state sensitivities need a linear system`);
       trough.fill(0);
       let converged = false;
       for (let c = 0; c < MAX_CYCLES && !converged; c++) {
@@ -115,8 +144,11 @@ export class SteadyStateSolver {
     this.cycle(out, dose, phase, p);
   }
 
-  /** Writes into `out` the steady state of a constant infusion `rate` (amount/time) into `cmt`. */
-  constantInfusionInto(out: Float64Array, cmt: number, rate: number, p: Float64Array): void {
+  /**
+   * Writes into `out` the steady state of a constant infusion `rate` (amount/time) into `cmt`;
+   * with `sensitivity` (linear systems only), also its tangent.
+   */
+  constantInfusionInto(out: Float64Array, cmt: number, rate: number, p: Float64Array, sensitivity?: SteadyStateSensitivity): void {
     const n = this.n;
     this.rates.fill(0);
     this.rates[cmt] = rate;
@@ -137,8 +169,18 @@ export class SteadyStateSolver {
       }
       this.u.fill(0);
       this.system.advance(this.u, 0, tau, this.rates, p);
+      if (sensitivity !== undefined) this.eCopy.set(this.e);
       this.solveInto(out, this.e, this.u, 'a constant infusion');
+      if (sensitivity !== undefined) {
+        const { tangent, dp, nDir } = sensitivity;
+        const g = this.tangentBuffer(nDir);
+        g.fill(0);
+        this.x.set(out);
+        this.system.advanceWithSensitivities!(this.x, g, nDir, 0, tau, this.rates, p, dp);
+        this.solveInto(tangent, this.eCopy, g, 'a constant infusion', nDir, true);
+      }
     } else {
+      if (sensitivity !== undefined) throw new RangeError(`${this.system.label}: steady-state sensitivities need a linear system`);
       out.fill(0);
       let tau = 1, t = 0;
       for (let k = 0; k < 80; k++) {
@@ -152,11 +194,22 @@ export class SteadyStateSolver {
     }
   }
 
+  private tangentBuffer(nDir: number): Float64Array {
+    if (this.g.length < this.n * nDir) this.g = new Float64Array(this.n * nDir);
+    return this.g.subarray(0, this.n * nDir);
+  }
+
+  /** One step of the system, with sensitivities when asked. */
+  private step(x: Float64Array, t0: number, t1: number, rates: Float64Array, p: Float64Array, sens?: SteadyStateSensitivity): void {
+    if (sens === undefined) this.system.advance(x, t0, t1, rates, p);
+    else this.system.advanceWithSensitivities!(x, sens.tangent, sens.nDir, t0, t1, rates, p, sens.dp);
+  }
+
   /** Advances `x` through the first `span` time units of a dosing cycle (bolus at phase 0). */
-  private cycle(x: Float64Array, dose: PeriodicDose, span: number, p: Float64Array): void {
+  private cycle(x: Float64Array, dose: PeriodicDose, span: number, p: Float64Array, sens?: SteadyStateSensitivity): void {
     if (dose.rate === 0) {
       x[dose.cmt] += dose.amount;
-      if (span > 0) this.system.advance(x, 0, span, this.zero, p);
+      if (span > 0) this.step(x, 0, span, this.zero, p, sens);
       return;
     }
     const { m, r } = infusionOverlap(dose.duration, dose.ii);
@@ -165,11 +218,11 @@ export class SteadyStateSolver {
     const first = Math.min(r, span);
     if (first > 0) {
       rates[dose.cmt] = (m + 1) * dose.rate;
-      this.system.advance(x, 0, first, rates, p);
+      this.step(x, 0, first, rates, p, sens);
     }
     if (span > r) {
       rates[dose.cmt] = m * dose.rate;
-      this.system.advance(x, first, span, rates, p);
+      this.step(x, first, span, rates, p, sens);
     }
   }
 
@@ -183,24 +236,36 @@ export class SteadyStateSolver {
   }
 
   /**
-   * Solves (I − E) x = u given a = I − E (n×n row-major, destroyed) by Gaussian elimination
-   * with partial pivoting. Compartments that neither receive input nor exchange with the
-   * others (a zero row and column of I − E and u = 0, e.g. a peripheral compartment with
-   * Q = 0) stay at 0. A singular system (no elimination, e.g. CL = 0) throws NumericalError.
+   * Solves (I − E) X = B for `m` right-hand sides (B and X n × m, row-major; B destroyed)
+   * given a = I − E (n×n row-major, destroyed) by Gaussian elimination with partial pivoting.
+   * Compartments that neither receive input nor exchange with the others (a zero row and
+   * column of I − E and a zero row of B, e.g. a peripheral compartment with Q = 0) stay at 0;
+   * with `sameIsolation` the compartments found isolated by the previous call stay at 0 (used
+   * for tangents). A singular system (no elimination, e.g. CL = 0) throws NumericalError.
    */
-  private solveInto(out: Float64Array, a: Float64Array, b: Float64Array, what: string): void {
+  private solveInto(out: Float64Array, a: Float64Array, b: Float64Array, what: string, m = 1, sameIsolation = false): void {
     const n = this.n;
     let scale = 0;
     for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]!));
     const tiny = 1e-13 * Math.max(scale, 1e-300);
     const keep = this.keep;
     for (let i = 0; i < n; i++) {
-      let isolated = Math.abs(b[i]!) === 0;
-      for (let k = 0; k < n && isolated; k++) {
-        if (Math.abs(a[i * n + k]!) > tiny || Math.abs(a[k * n + i]!) > tiny) isolated = false;
+      let isolated: boolean;
+      if (sameIsolation) {
+        isolated = keep[i] === 0;
+      } else {
+        isolated = true;
+        for (let c = 0; c < m && isolated; c++) if (b[i * m + c] !== 0) isolated = false;
+        for (let k = 0; k < n && isolated; k++) {
+          if (Math.abs(a[i * n + k]!) > tiny || Math.abs(a[k * n + i]!) > tiny) isolated = false;
+        }
+        keep[i] = isolated ? 0 : 1;
       }
-      keep[i] = isolated ? 0 : 1;
-      if (isolated) { a[i * n + i] = 1; b[i] = 0; }
+      if (isolated) {
+        for (let k = 0; k < n; k++) { a[i * n + k] = 0; a[k * n + i] = 0; }
+        a[i * n + i] = 1;
+        for (let c = 0; c < m; c++) b[i * m + c] = 0;
+      }
     }
     for (let col = 0; col < n; col++) {
       let piv = col;
@@ -213,21 +278,25 @@ export class SteadyStateSolver {
         for (let k = 0; k < n; k++) {
           const tmp = a[col * n + k]!; a[col * n + k] = a[piv * n + k]!; a[piv * n + k] = tmp;
         }
-        const tb = b[col]!; b[col] = b[piv]!; b[piv] = tb;
+        for (let c = 0; c < m; c++) {
+          const tb = b[col * m + c]!; b[col * m + c] = b[piv * m + c]!; b[piv * m + c] = tb;
+        }
       }
       const d = a[col * n + col]!;
       for (let r = col + 1; r < n; r++) {
         const f = a[r * n + col]! / d;
         if (f === 0) continue;
         for (let k = col; k < n; k++) a[r * n + k] -= f * a[col * n + k]!;
-        b[r] -= f * b[col]!;
+        for (let c = 0; c < m; c++) b[r * m + c] -= f * b[col * m + c]!;
       }
     }
     for (let r = n - 1; r >= 0; r--) {
-      let s = b[r]!;
-      for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * out[k]!;
-      out[r] = s / a[r * n + r]!;
+      for (let c = 0; c < m; c++) {
+        let s = b[r * m + c]!;
+        for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * out[k * m + c]!;
+        out[r * m + c] = s / a[r * n + r]!;
+      }
     }
-    for (let i = 0; i < n; i++) if (!keep[i]) out[i] = 0;
+    for (let i = 0; i < n; i++) if (!keep[i]) for (let c = 0; c < m; c++) out[i * m + c] = 0;
   }
 }

@@ -23,6 +23,16 @@ export interface CompartmentSystem {
    * Throws NumericalError when the step cannot be computed to the requested accuracy.
    */
   advance(state: Float64Array, t0: number, t1: number, rates: Float64Array, p: Float64Array): void;
+  /**
+   * Optional: `advance` that also carries first-order sensitivities along nDir directions.
+   * `tangent` (n × nDir, row-major, in place) holds ∂state/∂(direction) and `dp`
+   * (nParameters × nDir, row-major) the parameters' derivatives along each direction; the
+   * input rates are taken as independent of the directions.
+   */
+  advanceWithSensitivities?(
+    state: Float64Array, tangent: Float64Array, nDir: number, t0: number, t1: number,
+    rates: Float64Array, p: Float64Array, dp: Float64Array,
+  ): void;
 }
 
 /**
@@ -36,6 +46,11 @@ export interface PkParameterRow {
   readonly ALAG: Float64Array;
   readonly R: Float64Array;
   readonly D: Float64Array;
+  /**
+   * Derivatives of `structural` along the directions of a sensitivity prediction
+   * (nParameters × nDir, row-major); only read by predictSubjectWithSensitivities.
+   */
+  readonly structuralTangent?: Float64Array;
 }
 
 /**
