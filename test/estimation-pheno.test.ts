@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fitPopulation } from '../src/estimation/fit.js';
-import { spdInverse } from '../src/estimation/small-matrix.js';
+import { spdInverse } from '../src/linalg/cholesky.js';
 import type { FitResult } from '../src/estimation/types.js';
 import { phenoModel } from './estimation-models.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backSolveTransposeInPlace, cholesky, choleskyInPlace, choleskyInverse, choleskyInverseInto,
   choleskySolveInPlace, choleskySolveMatrixInPlace, forwardSolveInPlace, logDetFromCholesky,
-  lowerTriangularInverseInPlace, lowerTriangularMulVecInto, zeroUpperTriangle,
+  lowerTriangularInverseInPlace, lowerTriangularMulVecInto, spdInverse, spdInverseInto, zeroUpperTriangle,
 } from '../src/linalg/cholesky.js';
 import { uniformSymmetric as rng } from './random-support.js';
 
@@ -241,5 +241,52 @@ describe('log-determinant and inverse', () => {
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
       expect(Math.abs(p[i + j * n] - (i === j ? 1 : 0))).toBeLessThan(1e-13);
     }
+  });
+});
+
+describe('spdInverse: inverse and log-determinant of a symmetric positive definite matrix', () => {
+  it('[[4, 2], [2, 3]]: A⁻¹ = [[3, −2], [−2, 4]]/8 and log|A| = log 8 (hand-computed, 1e-15)', () => {
+    const r = spdInverse(Float64Array.of(4, 2, 2, 3), 2)!;
+    expect(r.logDet).toBeCloseTo(Math.log(8), 15);
+    [3 / 8, -2 / 8, -2 / 8, 4 / 8].forEach((v, k) => expect(r.inverse[k]).toBeCloseTo(v, 15));
+  });
+
+  it('5×5 Hilbert matrix: log|H| = −log 266716800000 (1e-9) and the exact integer inverse (1e-8 relative)', () => {
+    const n = 5;
+    const r = spdInverse(hilbert(n), n)!;
+    expect(Math.abs(r.logDet + Math.log(266716800000))).toBeLessThan(1e-9);
+    for (let i = 1; i <= n; i++) for (let j = 1; j <= n; j++) {
+      const c = binom(i + j - 2, i - 1);
+      const exact = (-1) ** (i + j) * (i + j - 1) * binom(n + i - 1, n - j) * binom(n + j - 1, n - i) * c * c;
+      expect(Math.abs(r.inverse[i - 1 + (j - 1) * n] - exact) / Math.abs(exact)).toBeLessThan(1e-8);
+    }
+  });
+
+  it('agrees with cholesky + choleskyInverse + logDetFromCholesky exactly, in place, with lda, input unchanged', () => {
+    for (const n of [1, 3, 6, 17]) {
+      const a = randomSpd(n, 500 + n, 0.5);
+      const copy = a.slice();
+      const l = cholesky(a, n)!;
+      const r = spdInverse(a, n)!;
+      expect(Array.from(a)).toEqual(Array.from(copy));
+      expect(r.logDet).toBe(logDetFromCholesky(l, n));
+      expect(Array.from(r.inverse)).toEqual(Array.from(choleskyInverse(l, n)));
+      const same = a.slice();
+      expect(spdInverseInto(same, same, n)).toBe(r.logDet);
+      expect(Array.from(same)).toEqual(Array.from(r.inverse));
+      const lda = n + 2;
+      const big = new Float64Array(lda * n).fill(7);
+      for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) big[i + j * lda] = a[i + j * n];
+      const out = new Float64Array(n * n);
+      expect(spdInverseInto(out, big, n, lda)).toBe(r.logDet);
+      expect(Array.from(out)).toEqual(Array.from(r.inverse));
+    }
+  });
+
+  it('returns null (never NaN) for indefinite, singular and non-finite matrices', () => {
+    expect(spdInverse(Float64Array.of(1, 2, 2, 1), 2)).toBeNull();
+    expect(spdInverse(Float64Array.of(1, 1, 1, 1), 2)).toBeNull();
+    expect(spdInverse(Float64Array.of(NaN), 1)).toBeNull();
+    expect(spdInverseInto(new Float64Array(4), Float64Array.of(1, Infinity, Infinity, 1), 2)).toBeNull();
   });
 });

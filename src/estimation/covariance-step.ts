@@ -12,7 +12,8 @@
  */
 import type { ParameterMap, PopulationValues } from './parameter-map.js';
 import type { PopulationObjective } from './population-objective.js';
-import { spdInverse, symmetricEigenvalues } from './small-matrix.js';
+import { spdInverse } from '../linalg/cholesky.js';
+import { symmetricEigen } from '../linalg/symmetric-eigen.js';
 import type { CovarianceMethod, CovarianceStepResult } from './types.js';
 
 /** Relative finite-difference step on the original parameter scale. */
@@ -107,14 +108,15 @@ export function covarianceStep(
     }
   }
 
+  // R, S and their inverses are symmetric: row-major and column-major layouts coincide.
   let cov: Float64Array;
   if (method === 's') {
     const sInv = spdInverse(sMat, np);
-    if (!sInv) return fail(`S matrix is singular or not positive definite (smallest eigenvalue ${fmt(symmetricEigenvalues(sMat, np)[0])}${nSub < np ? `; ${nSub} subjects for ${np} parameters` : ''})`, rMat, sMat);
+    if (!sInv) return fail(`S matrix is singular or not positive definite (smallest eigenvalue ${fmt(smallestEigenvalue(sMat, np))}${nSub < np ? `; ${nSub} subjects for ${np} parameters` : ''})`, rMat, sMat);
     cov = sInv.inverse.map((v) => 4 * v);
   } else {
     const rInv = spdInverse(rMat, np);
-    if (!rInv) return fail(`R matrix is not positive definite (smallest eigenvalue ${fmt(symmetricEigenvalues(rMat, np)[0])}): the estimates may not be at a minimum or a parameter is not identifiable`, rMat, sMat);
+    if (!rInv) return fail(`R matrix is not positive definite (smallest eigenvalue ${fmt(smallestEigenvalue(rMat, np))}): the estimates may not be at a minimum or a parameter is not identifiable`, rMat, sMat);
     if (method === 'r') {
       cov = rInv.inverse.map((v) => 2 * v);
     } else {
@@ -131,8 +133,8 @@ export function covarianceStep(
   }
   const correlation = new Float64Array(np * np);
   for (let k = 0; k < np; k++) for (let l = 0; l < np; l++) correlation[k * np + l] = cov[k * np + l] / (se[k] * se[l]);
-  const eigenvalues = symmetricEigenvalues(correlation, np);
-  const conditionNumber = eigenvalues[0] > 0 ? eigenvalues[np - 1] / eigenvalues[0] : Infinity;
+  const eigenvalues = symmetricEigen(correlation, np)?.values;
+  const conditionNumber = eigenvalues !== undefined && eigenvalues[0] > 0 ? eigenvalues[np - 1] / eigenvalues[0] : Infinity;
   return {
     method, status: 'ok', message: `covariance step successful (${method === 'rsr' ? 'R⁻¹SR⁻¹' : method === 'r' ? '2R⁻¹' : '4S⁻¹'})`,
     parameters, covariance: cov, se, correlation, eigenvalues, conditionNumber, rMatrix: rMat, sMatrix: sMat, elapsedSeconds: elapsed(),
@@ -155,6 +157,11 @@ function sandwich(aInv: Float64Array, s: Float64Array, n: number): Float64Array 
     out[j * n + i] = v;
   }
   return out;
+}
+
+/** Smallest eigenvalue of a symmetric matrix (NaN when it has non-finite entries), for messages. */
+function smallestEigenvalue(a: Float64Array, n: number): number {
+  return symmetricEigen(a, n)?.values[0] ?? NaN;
 }
 
 function fmt(v: number): string {

@@ -2,12 +2,18 @@
  * Diagnostics at the final estimates, per subject and observation:
  *   PRED  = f(θ, 0); IPRED = f(θ, η̂); RES = DV − PRED;
  *   WRES  = C₀^(−½)(DV − PRED), C₀ = G₀ΩG₀ᵀ + diag R(0) (first-order, as NONMEM's WRES);
- *   IWRES = (DV − IPRED)/√R(η̂);
+ *   IWRES = (DV − IPRED)/√R(η̂), R_j = h_jᵀ Σ h_j with h_j = ∂y_j/∂ε (the whole residual SD);
  *   CWRES = C^(−½)(DV − IPRED + Ĝη̂), C = ĜΩĜᵀ + diag R (Hooker, Staatz & Karlsson 2007,
  *           Pharm Res 24:2187), R at η̂ for the interaction methods and at 0 otherwise;
  * all decorrelated with the symmetric inverse square root (as NONMEM and xpose do).
  * Shrinkage as NONMEM's ETASHRINKSD/VR and EPSSHRINKSD/VR: 1 − SD(η̂)/ω, 1 − Var(η̂)/ω²,
  * 1 − SD(IWRES), 1 − Var(IWRES), with SD the sample standard deviation about the mean (n − 1).
+ * ε shrinkage per ε_k, as NONMEM 7 attributes IWRES to each ε (R. J. Bauer, NONMEM's
+ * developer, on NMusers, "Epsilon shrinkage and IWRES", 22 Sep 2011): IWRES_j is not split
+ * between the ε; it counts for ε_k at every observation j whose h_jk = ∂y_j/∂ε_k at η̂ is
+ * nonzero, so EPSSHRINKSD_k = 1 − SD{IWRES_j : h_jk ≠ 0}. Two ε of a combined error model
+ * share their observations (and their shrinkage) except where the prediction is 0; ε of
+ * separate outputs (e.g. PK and PD) each see only their own output's observations.
  */
 import type { BoundModel } from '../model/bound.js';
 import { subjectNpde } from './npde.js';
@@ -15,7 +21,7 @@ import type { PopulationValues } from './parameter-map.js';
 import type { PopulationObjective } from './population-objective.js';
 import { randomStream, STREAMS } from '../stats/random.js';
 import { SymmetricEigenWorkspace, symmetricInverseSqrtInto } from '../linalg/symmetric-eigen.js';
-import { choleskyLowerInPlace } from './small-matrix.js';
+import { choleskyInPlace } from '../linalg/cholesky.js';
 import type { EstimationMethod, ShrinkageResult, SubjectDiagnostics } from './types.js';
 
 /** NPDE settings of computeDiagnostics. */
@@ -43,13 +49,16 @@ export function computeDiagnostics(
   const q = bound.nEta;
   const warnings: string[] = [];
   const interaction = method === 'focei' || method === 'laplace';
+  // Ω and Σ are symmetric (row-major = column-major); their factors are column-major.
   const omegaChol = Float64Array.from(values.omega);
   const sigmaChol = Float64Array.from(values.sigma);
-  const haveCholesky = choleskyLowerInPlace(omegaChol, q) && choleskyLowerInPlace(sigmaChol, bound.nEps);
+  const haveCholesky = choleskyInPlace(omegaChol, q) && choleskyInPlace(sigmaChol, bound.nEps);
   const rng = randomStream(options.seed, STREAMS.npde);
   const subjects: SubjectDiagnostics[] = [];
   let npdeUndecorrelated = 0;
   let npdeMissing = 0;
+  const nEps = bound.nEps;
+  const iwresOfEps: number[][] = Array.from({ length: nEps }, () => []);
   objective.workspaces.forEach((ws, i) => {
     const n = ws.n;
     const y = ws.subject.dv;
@@ -68,6 +77,7 @@ export function computeDiagnostics(
     for (let j = 0; j < n; j++) {
       res[j] = y[j] - pred[j];
       iwres[j] = (y[j] - ipred[j]) / Math.sqrt(ws.r[j]);
+      for (let k = 0; k < nEps; k++) if (ws.h[j * nEps + k] !== 0) iwresOfEps[k].push(iwres[j]);
     }
     const cwres = weighted(ws.a, interaction ? ws.r : r0, values.omega, y, ipred, eta, n, q);
     if (!wres || !cwres) warnings.push(`subject ${ws.subject.id}: a residual covariance matrix is not positive definite; WRES/CWRES set to 0`);
@@ -88,7 +98,10 @@ export function computeDiagnostics(
   });
   if (npdeUndecorrelated > 0) warnings.push(`NPDE of ${npdeUndecorrelated} subject(s) not decorrelated: the covariance of their simulations is singular`);
   if (npdeMissing > 0) warnings.push(`NPDE missing for ${npdeMissing} subject(s): most simulations gave no valid prediction`);
-  return { subjects, shrinkage: shrinkage(subjects, values.omega, q), warnings };
+  iwresOfEps.forEach((v, k) => {
+    if (v.length < 2) warnings.push(`EPS shrinkage of ${bound.parameters.sigma.names[k]} is undefined: ${v.length} observation(s) depend on it`);
+  });
+  return { subjects, shrinkage: shrinkage(subjects, values.omega, q, iwresOfEps), warnings };
 }
 
 /** C^(−½)(y − f + Gη) with C = GΩGᵀ + diag R; undefined when C is not positive definite. */
@@ -135,7 +148,8 @@ function sampleVariance(values: ArrayLike<number>): number {
   return s / (n - 1);
 }
 
-function shrinkage(subjects: SubjectDiagnostics[], omega: Float64Array, q: number): ShrinkageResult {
+/** η and ε shrinkage (see the file comment); `iwresOfEps[k]` holds the IWRES attributed to ε_k. */
+function shrinkage(subjects: SubjectDiagnostics[], omega: Float64Array, q: number, iwresOfEps: readonly number[][]): ShrinkageResult {
   const etaSd = new Float64Array(q);
   const etaVariance = new Float64Array(q);
   for (let m = 0; m < q; m++) {
@@ -146,5 +160,10 @@ function shrinkage(subjects: SubjectDiagnostics[], omega: Float64Array, q: numbe
   }
   const iwres = subjects.flatMap((s) => Array.from(s.iwres));
   const vEps = sampleVariance(iwres);
-  return { etaSd, etaVariance, epsSd: 1 - Math.sqrt(vEps), epsVariance: 1 - vEps };
+  const vPerEps = iwresOfEps.map(sampleVariance);
+  return {
+    etaSd, etaVariance, epsSd: 1 - Math.sqrt(vEps), epsVariance: 1 - vEps,
+    epsSdPerEps: Float64Array.from(vPerEps, (v) => 1 - Math.sqrt(v)),
+    epsVariancePerEps: Float64Array.from(vPerEps, (v) => 1 - v),
+  };
 }

@@ -13,7 +13,7 @@ import { computeDiagnostics } from './diagnostics.js';
 import { minimizeOuter } from './outer-optimizer.js';
 import { ParameterMap, type PopulationValues } from './parameter-map.js';
 import { PopulationObjective } from './population-objective.js';
-import { choleskyLowerInPlace } from './small-matrix.js';
+import { choleskyInPlace } from '../linalg/cholesky.js';
 import { residualVariances } from './subject-workspace.js';
 import { ESTIMATION_METHODS, type CovarianceStepResult, type FitOptions, type FitResult } from './types.js';
 
@@ -187,7 +187,7 @@ function checkBound(bound: BoundModel): void {
   if (bound.nEta === 0) throw new PopkitError(`${bound.name}: the model has no random effects (η); population estimation needs at least one`);
   if (bound.subjects.length === 0) throw new PopkitError(`${bound.name}: the data has no subjects`);
   const omega = Float64Array.from(p.omega.init);
-  if (!choleskyLowerInPlace(omega, bound.nEta)) {
+  if (!choleskyInPlace(omega, bound.nEta)) {
     throw new PopkitError(`${bound.name}: the initial OMEGA is not positive definite (a variance fixed at 0 is not supported: remove that η from the model)`);
   }
   const nObs = bound.subjects.reduce((s, x) => s + x.nObs, 0);

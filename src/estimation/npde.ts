@@ -10,7 +10,7 @@
 import type { SubjectEvaluator } from '../model/bound.js';
 import { normalQuantile } from '../stats/normal.js';
 import type { RandomStream } from '../stats/random.js';
-import { choleskyLowerInPlace, forwardSolveLowerInPlace } from './small-matrix.js';
+import { choleskyInPlace, forwardSolveInPlace } from '../linalg/cholesky.js';
 
 /** NPDE of one subject. */
 export interface NpdeResult {
@@ -21,7 +21,8 @@ export interface NpdeResult {
 
 /**
  * NPDE of one subject, or undefined when fewer than half of the simulations gave a valid
- * prediction. `omegaChol` and `sigmaChol` are the lower Cholesky factors of Ω and Σ.
+ * prediction. `omegaChol` and `sigmaChol` are the lower Cholesky factors of Ω and Σ, column-major
+ * (L[i, j] at [i + j·n], as src/linalg/cholesky.ts leaves them).
  */
 export function subjectNpde(
   subject: SubjectEvaluator, theta: Float64Array, omegaChol: Float64Array, sigmaChol: Float64Array,
@@ -40,7 +41,7 @@ export function subjectNpde(
     for (let m = 0; m < nEta; m++) z[m] = rng.normal();
     for (let m = 0; m < nEta; m++) {
       let s = 0;
-      for (let l = 0; l <= m; l++) s += omegaChol[m * nEta + l] * z[l];
+      for (let l = 0; l <= m; l++) s += omegaChol[m + l * nEta] * z[l];
       eta[m] = s;
     }
     if (!subject.evaluate(theta, eta, f, h)) {
@@ -51,7 +52,7 @@ export function subjectNpde(
       for (let m = 0; m < nEps; m++) z[m] = rng.normal();
       for (let m = 0; m < nEps; m++) {
         let s = 0;
-        for (let l = 0; l <= m; l++) s += sigmaChol[m * nEps + l] * z[l];
+        for (let l = 0; l <= m; l++) s += sigmaChol[m + l * nEps] * z[l];
         eps[m] = s;
       }
       let y = f[j];
@@ -71,15 +72,16 @@ export function subjectNpde(
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { cov[i * n + j] /= samples - 1; cov[j * n + i] = cov[i * n + j]; }
-  const decorrelated = choleskyLowerInPlace(cov, n);
+  // cov is symmetric: its row-major layout is also its column-major one.
+  const decorrelated = choleskyInPlace(cov, n);
   const obs = new Float64Array(n);
   const work = new Float64Array(n);
   for (let j = 0; j < n; j++) obs[j] = subject.dv[j] - mean[j];
-  if (decorrelated) forwardSolveLowerInPlace(cov, n, obs);
+  if (decorrelated) forwardSolveInPlace(cov, n, obs);
   const below = new Float64Array(n);
   for (let s = 0; s < samples; s++) {
     for (let j = 0; j < n; j++) work[j] = sims[s * n + j] - mean[j];
-    if (decorrelated) forwardSolveLowerInPlace(cov, n, work);
+    if (decorrelated) forwardSolveInPlace(cov, n, work);
     for (let j = 0; j < n; j++) if (work[j] < obs[j]) below[j]++;
   }
   const npde = new Float64Array(n);

@@ -13,7 +13,7 @@
  */
 import { ModelError } from '../errors.js';
 import type { CovarianceSpec, ParameterSpec } from '../model/bound.js';
-import { choleskyLowerInPlace } from './small-matrix.js';
+import { choleskyInPlace } from '../linalg/cholesky.js';
 import type { EstimatedParameter } from './types.js';
 
 /** Smallest scale of an unbounded θ on the optimizer's scale. */
@@ -220,14 +220,15 @@ function uToTheta(ft: FreeTheta, u: number): number {
 /** Unconstrained parameters (row i: c_i0..c_i,i−1, d_i) of one block of a matrix, or undefined if not PD. */
 function blockToU(matrix: Float64Array, n: number, indices: readonly number[]): Float64Array | undefined {
   const m = indices.length;
+  // The block, column-major (symmetric, so the layouts agree); L[i, j] is then l[i + j·m].
   const l = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) l[i * m + j] = matrix[indices[i] * n + indices[j]];
-  if (!choleskyLowerInPlace(l, m)) return undefined;
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) l[i + j * m] = matrix[indices[i] * n + indices[j]];
+  if (!choleskyInPlace(l, m)) return undefined;
   const u = new Float64Array((m * (m + 1)) / 2);
   let q = 0;
   for (let i = 0; i < m; i++) {
-    const lii = l[i * m + i];
-    for (let j = 0; j < i; j++) u[q + j] = l[i * m + j] / lii;
+    const lii = l[i + i * m];
+    for (let j = 0; j < i; j++) u[q + j] = l[i + j * m] / lii;
     u[q + i] = Math.log(lii);
     q += i + 1;
   }

@@ -7,7 +7,7 @@
  */
 import type { BoundModel } from '../model/bound.js';
 import type { PopulationValues } from './parameter-map.js';
-import { choleskyInverseLowerInto, choleskyLowerInPlace, logDetFromCholeskyLower } from './small-matrix.js';
+import { spdInverseInto } from '../linalg/cholesky.js';
 import { SubjectScratch, subjectObjective, type EvaluationContext, type InnerSettings } from './subject-objective.js';
 import { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod, InnerOptions } from './types.js';
@@ -22,9 +22,7 @@ export class PopulationObjective {
   /** Number of objective evaluations so far. */
   evaluations = 0;
   private readonly scratch: SubjectScratch;
-  private readonly omegaWork: Float64Array;
   private readonly omegaInv: Float64Array;
-  private readonly column: Float64Array;
 
   constructor(readonly bound: BoundModel, readonly method: EstimationMethod, inner: InnerOptions = {}) {
     const q = bound.nEta;
@@ -35,9 +33,7 @@ export class PopulationObjective {
     this.settings = { stepTolerance: inner.stepTolerance ?? 1e-9, maxIterations: inner.maxIterations ?? 100 };
     const maxObs = bound.subjects.reduce((m, s) => Math.max(m, s.nObs), 0);
     this.scratch = new SubjectScratch(q, maxObs);
-    this.omegaWork = new Float64Array(q * q);
     this.omegaInv = new Float64Array(q * q);
-    this.column = new Float64Array(q);
   }
 
   /** Subjects whose inner problem missed its tolerance in the last evaluation. */
@@ -171,9 +167,9 @@ export class PopulationObjective {
   /** Ω⁻¹ and log|Ω| with θ and Σ; undefined when Ω is not positive definite. */
   context(values: PopulationValues): EvaluationContext | undefined {
     const q = this.bound.nEta;
-    this.omegaWork.set(values.omega);
-    if (!choleskyLowerInPlace(this.omegaWork, q)) return undefined;
-    choleskyInverseLowerInto(this.omegaInv, this.omegaWork, q, this.column);
-    return { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv: this.omegaInv, logDetOmega: logDetFromCholeskyLower(this.omegaWork, q) };
+    // Ω is symmetric, so its row-major and column-major layouts coincide, and so do Ω⁻¹'s.
+    const logDetOmega = spdInverseInto(this.omegaInv, values.omega, q);
+    if (logDetOmega === null) return undefined;
+    return { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv: this.omegaInv, logDetOmega };
   }
 }

@@ -13,7 +13,7 @@
  *            central differences of the analytic gradient of l_i.
  */
 import { GaussianMarginalKernel } from '../lmm/gaussian-kernel.js';
-import { choleskyLowerInPlace, choleskySolveLowerInPlace, logDetFromCholeskyLower } from './small-matrix.js';
+import { choleskyInPlace, choleskySolveInPlace, logDetFromCholesky } from '../linalg/cholesky.js';
 import type { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod } from './types.js';
 
@@ -186,14 +186,15 @@ export function findConditionalMode(
     gPrevious.set(g);
     // Newton matrix ½(2H + C) = H + C/2; Fisher scoring (C = 0) when it is not positive definite.
     for (let k = 0; k < q * q; k++) scratch.hessian[k] = hMat[k] + 0.5 * corr[k];
-    if (choleskyLowerInPlace(scratch.hessian, q)) {
+    // The Newton matrix is symmetric, so its row-major layout is also its column-major one.
+    if (choleskyInPlace(scratch.hessian, q)) {
       hMat.set(scratch.hessian);
     } else {
       corr.fill(0);
-      if (!choleskyLowerInPlace(hMat, q)) break;
+      if (!choleskyInPlace(hMat, q)) break;
     }
     for (let m = 0; m < q; m++) step[m] = -0.5 * g[m];
-    choleskySolveLowerInPlace(hMat, q, step);
+    choleskySolveInPlace(hMat, q, step);
     let maxStep = 0;
     let slope = 0;
     for (let m = 0; m < q; m++) {
@@ -321,8 +322,8 @@ export function subjectObjective(
   } else if (!laplaceHessian(ws, ctx, scratch)) {
     return Infinity;
   }
-  if (!choleskyLowerInPlace(hMat, q)) return Infinity;
-  return lHat + ctx.logDetOmega + logDetFromCholeskyLower(hMat, q);
+  if (!choleskyInPlace(hMat, q)) return Infinity;
+  return lHat + ctx.logDetOmega + logDetFromCholesky(hMat, q);
 }
 
 /**

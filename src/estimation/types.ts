@@ -112,10 +112,18 @@ export interface ShrinkageResult {
   readonly etaSd: Float64Array;
   /** η shrinkage 1 − Var(η̂)/ω² per η. */
   readonly etaVariance: Float64Array;
-  /** ε shrinkage 1 − SD(IWRES). */
+  /** ε shrinkage 1 − SD(IWRES) over all observations (for a model with one ε: its EPSSHRINKSD). */
   readonly epsSd: number;
-  /** ε shrinkage 1 − Var(IWRES). */
+  /** ε shrinkage 1 − Var(IWRES) over all observations. */
   readonly epsVariance: number;
+  /**
+   * ε shrinkage per ε_k, NONMEM's EPSSHRINKSD for EPS(k): 1 − SD(IWRES_j) over the
+   * observations j with h_jk = ∂y_j/∂ε_k ≠ 0 at η̂ (see src/estimation/diagnostics.ts);
+   * NaN when fewer than two observations depend on ε_k (the fit then warns).
+   */
+  readonly epsSdPerEps: Float64Array;
+  /** 1 − Var(IWRES_j) over the same observations, per ε_k (NONMEM's EPSSHRINKVR). */
+  readonly epsVariancePerEps: Float64Array;
 }
 
 /** Everything a fit found; the BoundModel is unchanged. */

@@ -175,6 +175,36 @@ export function choleskyInverse(l: Float64Array, n: number, lda: number = n): Fl
 }
 
 /**
+ * out = A⁻¹ for a symmetric positive definite A (lower triangle read, leading dimension
+ * `lda`), written as a full symmetric n×n column-major matrix (leading dimension n), and
+ * returns log|A| (natural logarithm). Returns null when A is not positive definite; `out`
+ * is then unusable. `out` may be the same array as `a` when lda = n. Allocates nothing.
+ *
+ * Example: `spdInverseInto(out, Float64Array.of(4, 2, 2, 3), 2)` → log 8, out = [3, −2, −2, 4]/8.
+ */
+export function spdInverseInto(out: Float64Array, a: Float64Array, n: number, lda: number = n): number | null {
+  if (out !== a || lda !== n) {
+    for (let j = 0; j < n; j++) {
+      for (let i = j; i < n; i++) out[i + j * n] = a[i + j * lda];
+    }
+  }
+  if (!choleskyInPlace(out, n)) return null;
+  const logDet = logDetFromCholesky(out, n);
+  choleskyInverseInto(out, n, out);
+  return logDet;
+}
+
+/**
+ * Allocating variant of spdInverseInto: A⁻¹ (full symmetric, column-major) and log|A| of a
+ * symmetric positive definite A, or null when A is not positive definite. `a` is not modified.
+ */
+export function spdInverse(a: Float64Array, n: number, lda: number = n): { inverse: Float64Array; logDet: number } | null {
+  const inverse = new Float64Array(n * n);
+  const logDet = spdInverseInto(inverse, a, n, lda);
+  return logDet === null ? null : { inverse, logDet };
+}
+
+/**
  * Replaces a lower triangular matrix by its inverse (lower triangle only), in place.
  * LAPACK dtrti2 order: columns right to left, each using the already inverted trailing block.
  */

@@ -81,6 +81,8 @@ export function fitResultToJson(fit: FitResult, source: FitSource = {}, options:
       eta_variance_percent: pct(fit.omegaNames, fit.shrinkage.etaVariance),
       eps_sd_percent: num(100 * fit.shrinkage.epsSd),
       eps_variance_percent: num(100 * fit.shrinkage.epsVariance),
+      eps_sd_percent_per_eps: pct(fit.sigmaNames, fit.shrinkage.epsSdPerEps),
+      eps_variance_percent_per_eps: pct(fit.sigmaNames, fit.shrinkage.epsVariancePerEps),
     },
     covariance: cov === undefined ? { status: 'not requested', method: 'none' } : {
       status: cov.status,

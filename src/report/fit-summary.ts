@@ -45,7 +45,8 @@ export function formatFitSummary(fit: FitResult): string {
   out.push('');
   const shr = fit.omegaNames.map((n, i) => `${n} ${fmt(100 * fit.shrinkage.etaSd[i], 1)}% / ${fmt(100 * fit.shrinkage.etaVariance[i], 1)}%`);
   out.push(`ETA SHRINKAGE (SD / variance): ${shr.join(', ')}`);
-  out.push(`EPS SHRINKAGE (SD / variance): ${fmt(100 * fit.shrinkage.epsSd, 1)}% / ${fmt(100 * fit.shrinkage.epsVariance, 1)}%`);
+  const epsShr = fit.sigmaNames.map((n, k) => `${n} ${fmt(100 * fit.shrinkage.epsSdPerEps[k], 1)}% / ${fmt(100 * fit.shrinkage.epsVariancePerEps[k], 1)}%`);
+  out.push(`EPS SHRINKAGE (SD / variance): ${epsShr.join(', ')}`);
   out.push('');
   if (!cov) out.push('COVARIANCE STEP: not requested');
   else if (cov.status === 'ok') out.push(`COVARIANCE STEP: ${cov.message}; condition number ${fmt(cov.conditionNumber ?? NaN, 4)}`);

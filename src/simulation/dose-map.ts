@@ -15,7 +15,7 @@
  */
 import { PopkitError } from '../errors.js';
 import type { SubjectEvaluator } from '../model/bound.js';
-import { choleskyInverseLowerInto, choleskyLowerInPlace, logDetFromCholeskyLower } from '../estimation/small-matrix.js';
+import { spdInverse } from '../linalg/cholesky.js';
 import { conditionalGradient, findConditionalMode, SubjectScratch } from '../estimation/subject-objective.js';
 import { SubjectWorkspace } from '../estimation/subject-workspace.js';
 import type { PopulationParameters } from './subject-simulator.js';
@@ -54,18 +54,18 @@ export function etaPosterior(
   subject: SubjectEvaluator, nEta: number, nEps: number, values: PopulationParameters, options: PosteriorOptions = {},
 ): EtaPosterior {
   const q = nEta;
-  const l = Float64Array.from(values.omega);
-  if (!choleskyLowerInPlace(l, q)) {
+  // Ω and H are symmetric: their row-major and column-major layouts coincide, and so do their inverses'.
+  const omegaInverse = spdInverse(values.omega, q);
+  if (omegaInverse === null) {
     throw new PopkitError('OMEGA is not positive definite; a MAP estimate needs every eta to have a variance > 0');
   }
-  const omegaInv = new Float64Array(q * q);
-  choleskyInverseLowerInto(omegaInv, l, q);
+  const omegaInv = omegaInverse.inverse;
   if (subject.nObs === 0) {
     return { eta: new Float64Array(q), covariance: Float64Array.from(values.omega), nObs: 0, objective: 0, converged: true };
   }
   const ws = new SubjectWorkspace(subject, q, nEps, options.fdStep ?? 1e-5);
   const scratch = new SubjectScratch(q, subject.nObs);
-  const ctx = { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv, logDetOmega: logDetFromCholeskyLower(l, q) };
+  const ctx = { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv, logDetOmega: omegaInverse.logDet };
   ws.eta.fill(0);
   const ok = findConditionalMode(ws, ctx, true,
     { stepTolerance: options.stepTolerance ?? 1e-9, maxIterations: options.maxIterations ?? 200 }, scratch);
@@ -75,10 +75,9 @@ export function etaPosterior(
   const g = new Float64Array(q);
   const h = new Float64Array(q * q);
   conditionalGradient(ws, ws.eta, omegaInv, ws.r, true, g, h);
-  const hl = Float64Array.from(h);
-  if (!choleskyLowerInPlace(hl, q)) throw new PopkitError(`patient ${subject.id}: the posterior information matrix is not positive definite`);
-  const covariance = new Float64Array(q * q);
-  choleskyInverseLowerInto(covariance, hl, q);
+  const posterior = spdInverse(h, q);
+  if (posterior === null) throw new PopkitError(`patient ${subject.id}: the posterior information matrix is not positive definite`);
+  const covariance = posterior.inverse;
   let objective = 0;
   for (let j = 0; j < ws.n; j++) objective += (subject.dv[j]! - ws.f[j]!) ** 2 / ws.r[j]! + Math.log(ws.r[j]!);
   for (let m = 0; m < q; m++) for (let k = 0; k < q; k++) objective += ws.eta[m]! * omegaInv[m * q + k]! * ws.eta[k]!;
