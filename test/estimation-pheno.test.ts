@@ -39,7 +39,7 @@ describe('pheno FOCE-I vs NONMEM 7', () => {
     expect(relErr(fit.omega[3], nm.omega_variance.V)).toBeLessThan(0.01);
     expect(relErr(fit.sigma[0], nm.sigma_proportional_variance)).toBeLessThan(0.01);
   });
-  test('standard errors (R⁻¹SR⁻¹) within 5%', () => {
+  test('standard errors (R⁻¹SR⁻¹) within 5% (the required agreement), and in fact within 0.5%', () => {
     const cov = fit.covariance!;
     expect(cov.status).toBe('ok');
     expect(cov.method).toBe('rsr');
@@ -47,6 +47,9 @@ describe('pheno FOCE-I vs NONMEM 7', () => {
     expect(labels).toEqual(['THETA(1)', 'THETA(2)', 'THETA(3)', 'OMEGA(1,1)', 'OMEGA(2,2)', 'SIGMA(1,1)']);
     const expected = [nm.theta_se.CL_per_kg, nm.theta_se.V_per_kg, nm.theta_se.APGR_lt5_on_V, nm.omega_se.CL, nm.omega_se.V, nm.sigma_se];
     expected.forEach((se, k) => expect(relErr(cov.se![k], se)).toBeLessThan(0.05));
+    // With O(h²) second differences throughout, popkit's SEs agree with NONMEM 7's to 0.2%
+    // (the largest difference is OMEGA(1,1), 0.17%); 0.5% guards against a regression.
+    expected.forEach((se, k) => expect(relErr(cov.se![k], se), fit.estimated[k]!.label).toBeLessThan(0.005));
     expect(cov.conditionNumber!).toBeGreaterThan(1);
     for (let k = 0; k < 6; k++) expect(cov.correlation![k * 6 + k]).toBeCloseTo(1, 12);
   });
