@@ -34,7 +34,7 @@ describe('model errors name file:line:column', () => {
     ['a missing operator', 'TVCL = CL_WT * WT', 'TVCL = CL_WT WT', `${FILE}:28:10: missing operator`, /write '\*'/],
     ['an unknown function', 'TVCL = CL_WT * WT', 'TVCL = CL_WT * foo(WT)', `${FILE}:28:18: unknown function 'foo'`, /known functions: exp/],
     ['an omega block that is not positive definite', '  eta_V  ~ 0.031128             # IIV on V (variance)\n', '  [eta_V, eta_X] ~ [0.03, 0.05, 0.03]\n', `${FILE}:22:3: omega block [eta_V, eta_X] is not positive definite`, /covariances are too large/],
-    ['a non-positive variance', 'eta_V  ~ 0.031128', 'eta_V  ~ -0.031128', `${FILE}:22:3: variance of eta_V must be positive`, /remove the random effect/],
+    ['a non-positive variance', 'eta_V  ~ 0.031128', 'eta_V  ~ -0.031128', `${FILE}:22:3: variance of eta_V must be positive`, /to switch the random effect off, fix it at 0: eta_V ~ 0 FIX/],
     ['an initial value violating a bound', 'APGR_V = 0.1 (-0.99, )', 'APGR_V = -1 (-0.99, )', `${FILE}:18:3: theta APGR_V: initial value -1 is at or below its lower bound -0.99`, /strictly inside/],
     ['an initial value on a bound', 'CL_WT  = 0.00469307 (0, )', 'CL_WT  = 0 (0, )', `${FILE}:16:3: theta CL_WT: initial value 0 is at or below its lower bound 0`, /strictly inside/],
     ['a compartment that does not exist (dosing)', 'structure 1cmt iv', 'structure 1cmt iv\ndosing\n  F(depot) = 0.5', `${FILE}:35:5: compartment 'depot' does not exist`, /compartments are central/],

@@ -3,7 +3,8 @@
  * covariance step and compute the diagnostics. Stages, each usable alone:
  *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeOuter → a check of the
  *   inner modes from η = 0 (resuming the minimization if one was trapped) → covarianceStep
- *   → computeDiagnostics.
+ *   → computeDiagnostics. Etas with a variance fixed at 0 are pinned at 0
+ *   (src/estimation/zero-variance-etas.ts).
  * The BoundModel is never modified; the FitResult keeps the optimization record.
  */
 import { NumericalError, PopkitError } from '../errors.js';
@@ -15,6 +16,7 @@ import { ParameterMap, type PopulationValues } from './parameter-map.js';
 import { PopulationObjective } from './population-objective.js';
 import { choleskyInPlace } from '../linalg/cholesky.js';
 import { residualVariances } from './subject-workspace.js';
+import { restoreEtas, withoutEtas, zeroVarianceEtas } from './zero-variance-etas.js';
 import { ESTIMATION_METHODS, type CovarianceStepResult, type FitOptions, type FitResult } from './types.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -30,6 +32,11 @@ const MODE_CHECK_ROUNDS = 3;
 export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitResult {
   const t0 = performance.now();
   const method = options.method ?? 'focei';
+  const pinned = zeroVarianceEtas(bound.parameters.omega, bound.name);
+  if (pinned.length > 0) {
+    const { reduced, keep } = withoutEtas(bound, pinned);
+    return restoreEtas(fitPopulation(reduced, options), bound, keep);
+  }
   if (!ESTIMATION_METHODS.includes(method)) throw new PopkitError(`unknown estimation method '${method}' (use ${ESTIMATION_METHODS.join(', ')})`);
   checkBound(bound);
   const map = new ParameterMap(bound.parameters);
@@ -188,7 +195,7 @@ function checkBound(bound: BoundModel): void {
   if (bound.subjects.length === 0) throw new PopkitError(`${bound.name}: the data has no subjects`);
   const omega = Float64Array.from(p.omega.init);
   if (!choleskyInPlace(omega, bound.nEta)) {
-    throw new PopkitError(`${bound.name}: the initial OMEGA is not positive definite (a variance fixed at 0 is not supported: remove that η from the model)`);
+    throw new PopkitError(`${bound.name}: the initial OMEGA is not positive definite`);
   }
   const nObs = bound.subjects.reduce((s, x) => s + x.nObs, 0);
   if (nObs === 0) throw new PopkitError(`${bound.name}: the data has no observations (MDV = 0 records)`);

@@ -90,9 +90,11 @@ class Checker {
       throw this.fail(`${section} block [${b.names.join(', ')}] needs ${(n * (n + 1)) / 2} values, not ${b.lower.length}`, b.at);
     }
     if (!b.correlated && n !== 1) throw this.fail(`a diagonal ${section} element names one random effect`, b.at);
+    // An omega variance fixed at 0 switches its eta off (NONMEM's $OMEGA 0 FIX).
+    if (section === 'omega' && n === 1 && b.lower[0] === 0 && b.fixed) return;
     const failedAt = choleskyLowerTriangle(b.lower, n);
     if (failedAt >= 0) {
-      const what = n === 1 ? `variance of ${b.names[0]} must be positive (it is ${b.lower[0]}); remove the random effect instead of fixing it to 0`
+      const what = n === 1 ? `variance of ${b.names[0]} must be positive (it is ${b.lower[0]})${section === 'omega' ? `; to switch the random effect off, fix it at 0: ${b.names[0]} ~ 0 FIX` : ''}`
         : `${section} block [${b.names.join(', ')}] is not positive definite (the problem shows at ${b.names[failedAt]}): the covariances are too large for the variances`;
       throw this.fail(what, b.at);
     }

@@ -16,6 +16,7 @@
 import { PopkitError } from '../errors.js';
 import type { SubjectEvaluator } from '../model/bound.js';
 import { spdInverse } from '../linalg/cholesky.js';
+import { expandMatrix, pinEtas, restrictMatrix } from '../estimation/zero-variance-etas.js';
 import { conditionalGradient, findConditionalMode, SubjectScratch } from '../estimation/subject-objective.js';
 import { SubjectWorkspace } from '../estimation/subject-workspace.js';
 import type { PopulationParameters } from './subject-simulator.js';
@@ -46,14 +47,24 @@ export interface PosteriorOptions {
 
 /**
  * The posterior of η for `subject` (bound to the patient's history and levels) at the
- * population parameters `values` (Ω must be positive definite). Throws PopkitError when Ω is
- * not positive definite or the model gives no valid prediction for the levels.
+ * population parameters `values`. Ω must be positive definite apart from etas whose variance
+ * is 0 (switched off, `eta ~ 0 FIX`): those are 0 with no posterior variance. Throws
+ * PopkitError when Ω is not positive definite or the model gives no valid prediction for the
+ * levels.
  * Example: `etaPosterior(bindModel(model, patient).subjects[0], nEta, nEps, values).eta`.
  */
 export function etaPosterior(
   subject: SubjectEvaluator, nEta: number, nEps: number, values: PopulationParameters, options: PosteriorOptions = {},
 ): EtaPosterior {
   const q = nEta;
+  const keep = Array.from({ length: q }, (_, m) => m).filter((m) => values.omega[m * q + m] !== 0);
+  if (keep.length < q && keep.length > 0) {
+    const reduced = etaPosterior(pinEtas(subject, keep, q, nEps), keep.length, nEps,
+      { ...values, omega: restrictMatrix(values.omega, q, keep) }, options);
+    const eta = new Float64Array(q);
+    keep.forEach((m, k) => { eta[m] = reduced.eta[k]!; });
+    return { ...reduced, eta, covariance: expandMatrix(reduced.covariance, q, keep) };
+  }
   // Ω and H are symmetric: their row-major and column-major layouts coincide, and so do their inverses'.
   const omegaInverse = spdInverse(values.omega, q);
   if (omegaInverse === null) {
