@@ -15,6 +15,7 @@ import { parse, ConstantNode, type MathNode } from 'mathjs';
 import { ModelError } from '../errors.js';
 import { closedFormSystem } from '../pk/closed-form.js';
 import { odeSystem, type OdeTolerances } from '../pk/ode.js';
+import type { OdeJacobian } from '../pk/ode-sensitivities.js';
 import type { CompartmentSystem } from '../pk/types.js';
 import { RUNTIME_SOURCE, emitJs } from './codegen.js';
 import { differentiate, fold } from './derivative.js';
@@ -215,6 +216,7 @@ export function compileModel(model: Model, options: CompileOptions = {}): Compil
       return resolve(name);
     })};`);
     const rhs = generate<(t: number, a: Float64Array, p: Float64Array, dadt: Float64Array) => void>('rhs', 't, a, p, dadt', body);
+    const jacobian = odeJacobian(equationNodes, compartments, parameterNames, resolve);
     const central = compartments.indexOf('central');
     system = odeSystem({
       label: `${model.name} (ODE)`,
@@ -225,6 +227,7 @@ export function compileModel(model: Model, options: CompileOptions = {}): Compil
       linear: isLinearInAmounts(equationNodes, compartmentSet),
       autonomous: !readsTime,
       rhs,
+      ...(jacobian !== undefined ? { jacobian } : {}),
       tolerances: options.odeTolerances,
     });
   }
@@ -377,4 +380,26 @@ function isLinearInAmounts(equations: readonly MathNode[], compartments: Readonl
   } catch {
     return false;
   }
+}
+
+/**
+ * Symbolic Jacobians of the ODE right-hand sides with respect to the amounts and the ODE's
+ * parameters, for forward sensitivities (src/pk/ode-sensitivities.ts); undefined when some
+ * partial has no symbolic rule (the amounts' derivatives then come from finite differences).
+ */
+function odeJacobian(
+  equations: readonly MathNode[], compartments: readonly string[], parameterNames: readonly string[],
+  resolve: (name: string) => string,
+): OdeJacobian | undefined {
+  const n = compartments.length, nPar = parameterNames.length;
+  const lines: string[] = [];
+  try {
+    equations.forEach((eq, i) => {
+      compartments.forEach((c, j) => lines.push(`ja[${i * n + j}] = ${emitJs(differentiate(eq, c), resolve)};`));
+      parameterNames.forEach((q, k) => lines.push(`jp[${i * nPar + k}] = ${emitJs(differentiate(eq, q), resolve)};`));
+    });
+  } catch {
+    return undefined;
+  }
+  return generate<OdeJacobian>('jacobian', 't, a, p, ja, jp', lines);
 }

@@ -12,9 +12,10 @@
  * statements are evaluated once per evaluation instead of once per record.
  *
  * Derivatives (evaluateWithDerivatives): ∂(individual variables)/∂η are symbolic. The
- * amounts' derivatives are exact sensitivities carried through one event-loop run
- * (src/pk/predict.ts, closed forms) when the system provides them and no eta moves a dosing
- * quantity (F, ALAG, R, D, INIT) in this evaluation; otherwise they come from central
+ * amounts' derivatives are sensitivities carried through one event-loop run (src/pk/predict.ts:
+ * exact for the closed forms, forward sensitivity equations for ODEs with symbolic Jacobians)
+ * when the system provides them and no eta moves a dosing quantity (F, ALAG, R, D, INIT) in
+ * this evaluation; otherwise they come from central
  * differences along the exact direction ∂(PK quantities)/∂η_e (one pair of event-loop runs
  * per eta that moves a PK quantity). The observation expressions are then differentiated
  * symbolically through the chain rule.
@@ -312,6 +313,9 @@ export class ModelSubject implements SubjectEvaluator {
     const { nVar, nEta, nCmt, nEps } = this;
     if (this.c.system !== undefined && this.nSens > 0 && this.fillRows(this.main, 0, 0) && this.fillTangents()) {
       if (!this.predictWithSensitivities()) return false;
+      // An ODE integrated with its sensitivities takes other steps than alone: the amounts
+      // come from a plain run, so that f is the same as evaluate's, bit for bit.
+      if (!this.c.closedForm && !this.predict(this.main, this.amounts)) return false;
     } else if (this.c.system !== undefined) {
       if (!this.fillRows(this.main, 0, 0) || !this.predict(this.main, this.amounts)) return false;
       const da = this.damounts;

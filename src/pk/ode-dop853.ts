@@ -227,7 +227,7 @@ export class Dop853 {
         rejectedLast = true;
         continue;
       }
-      if (nonNegative) clampNegativeToZero(yNew, n);
+      if (nonNegative) clampNegativeToZero(yNew, problem.amountCount ?? n);
       if (last) {
         for (let i = 0; i < n; i++) y[i] = yNew[i];
         this.reached = t1;
@@ -275,6 +275,7 @@ export class Dop853 {
   attempt(problem: OdeProblem, y: Float64Array, t: number, h: number, tNew: number): number {
     const n = this.n;
     const { relTol, absTol, nonNegative } = problem;
+    const nonNegativeCount = nonNegative ? (problem.amountCount ?? n) : 0;
     const { k, yNew } = this;
     const clock = TIME_RESOLUTION * Math.abs(tNew);
     this.stages(problem, y, t, h, tNew);
@@ -291,7 +292,7 @@ export class Dop853 {
       const squared = e5 * e5;
       const scale = absTol + relTol * Math.max(Math.abs(y[i]), Math.abs(next)) + clock * Math.abs(k1);
       let e = squared === 0 ? 0 : (Math.abs(h) * squared) / (Math.sqrt(squared + 0.01 * e3 * e3) * scale);
-      if (nonNegative && next < 0) {
+      if (i < nonNegativeCount && next < 0) {
         const below = -next / scale;
         if (below > e) e = below;
         if (below > 1) negative = i;

@@ -25,6 +25,11 @@ export interface OdeProblem {
    */
   readonly nonNegative: boolean;
   /**
+   * How many leading components are amounts (default n): only they are kept non-negative (the
+   * other components are sensitivities integrated along, src/pk/ode-sensitivities.ts).
+   */
+  readonly amountCount?: number;
+  /**
    * Writes f(t, a) (amount/time, inputs included) into `dadt`. Throws NumericalError when a
    * derivative is not finite. Must not be called re-entrantly.
    */

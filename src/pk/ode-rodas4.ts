@@ -151,7 +151,7 @@ export class Rodas4 {
         continue;
       }
       this.accepted++;
-      if (nonNegative) clampNegativeToZero(yNew, n);
+      if (nonNegative) clampNegativeToZero(yNew, problem.amountCount ?? n);
       for (let i = 0; i < n; i++) y[i] = yNew[i];
       t = last ? t1 : t + h;
       if (last) return;
@@ -195,6 +195,7 @@ export class Rodas4 {
   attempt(problem: OdeProblem, y: Float64Array, t: number, h: number): number {
     const n = this.n;
     const { relTol, absTol, nonNegative } = problem;
+    const nonNegativeCount = nonNegative ? (problem.amountCount ?? n) : 0;
     const { f0, dfdt, g, pivots, k, kStage, stage, yNew } = this;
     const timeDependent = !problem.autonomous;
     for (let s = 0; s < STAGES; s++) {
@@ -231,7 +232,7 @@ export class Rodas4 {
       yNew[i] = next;
       const scale = absTol + relTol * Math.max(Math.abs(y[i]), Math.abs(next)) + clock * Math.abs(f0[i]);
       let e = Math.abs(k6[i]) / scale;
-      if (nonNegative && next < 0) {
+      if (i < nonNegativeCount && next < 0) {
         const below = -next / scale;
         if (below > e) e = below;
         if (below > 1) negative = i;

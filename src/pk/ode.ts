@@ -38,6 +38,7 @@ import { ModelError, NumericalError } from '../errors.js';
 import { Dop853, type ExplicitOutcome } from './ode-dop853.js';
 import { formatAmounts, negativeAmountReason, type OdeProblem } from './ode-problem.js';
 import { Rodas4 } from './ode-rodas4.js';
+import { SensitivityProblem, type OdeJacobian } from './ode-sensitivities.js';
 import type { CompartmentSystem } from './types.js';
 
 /**
@@ -89,6 +90,12 @@ export interface OdeSystemSpec {
   /** True when the right-hand side is linear in the amounts (lets the event loop solve steady state exactly). */
   readonly linear: boolean;
   readonly rhs: OdeRightHandSide;
+  /**
+   * Optional Jacobians of `rhs` with respect to the amounts and the parameters. With them the
+   * system also offers `advanceWithSensitivities` (forward sensitivities,
+   * src/pk/ode-sensitivities.ts).
+   */
+  readonly jacobian?: OdeJacobian;
   /**
    * True when `rhs` ignores its time argument (default false). Only saves work: the stiff
    * method then skips the finite difference ∂f/∂t.
@@ -167,29 +174,33 @@ export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
   let stiffSteps = 0;
   let switchedAt: number | undefined;
 
-  const integrate = (state: Float64Array, t0: number, t1: number): void => {
+  /** Integrates `prob` with the method in effect (explicit, stiff, or auto with hand-over). */
+  const integrate = (
+    prob: OdeProblem, ex: Dop853, stiffFor: () => Rodas4, state: Float64Array, t0: number, t1: number,
+  ): void => {
     const method = tolerances.method;
     if (method !== 'stiff') {
       let outcome: ExplicitOutcome;
       try {
-        outcome = explicit.integrate(problem, state, t0, t1, method === 'auto');
+        outcome = ex.integrate(prob, state, t0, t1, method === 'auto');
       } finally {
-        explicitSteps = explicit.steps;
+        explicitSteps = ex.steps;
       }
       if (outcome === 'done') return;
-      if (method === 'explicit') problem.fail(explicitFailure(problem, explicit, state, tolerances));
-      switchedAt = explicit.reached;
+      if (method === 'explicit') prob.fail(explicitFailure(prob, ex, state, tolerances));
+      switchedAt = ex.reached;
       if (switchedAt >= t1) return;
     }
-    stiff ??= new Rodas4(n);
+    const st = stiffFor();
     try {
-      stiff.integrate(problem, state, switchedAt ?? t0, t1);
+      st.integrate(prob, state, switchedAt ?? t0, t1);
     } finally {
-      stiffSteps = stiff.steps;
+      stiffSteps = st.steps;
     }
   };
 
-  const advance = (state: Float64Array, t0: number, t1: number, inputRates: Float64Array, p: Float64Array): void => {
+  /** Checks common to both advances; false when there is nothing to do (t1 = t0). */
+  const prepare = (state: Float64Array, t0: number, t1: number, inputRates: Float64Array, p: Float64Array): boolean => {
     if (busy) throw new Error(`${label}: advance called again while integrating (not reentrant)`);
     checkAdvanceArguments(label, n, state, t0, t1, inputRates);
     if (p.length < nParameters) {
@@ -197,17 +208,58 @@ export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
     }
     const invalid = spec.checkParameters?.(p);
     if (invalid !== undefined) throw new NumericalError(`${label}: invalid parameters: ${invalid}`);
-    if (t1 === t0) return;
+    if (t1 === t0) return false;
     busy = true;
     problem.begin(p, inputRates, t0, t1);
     explicitSteps = 0;
     stiffSteps = 0;
     switchedAt = undefined;
+    return true;
+  };
+
+  const checkFinite = (state: Float64Array): void => {
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(state[i])) problem.fail(`the amount in compartment '${compartments[i]}' became ${state[i]}.`);
+    }
+  };
+
+  const advance = (state: Float64Array, t0: number, t1: number, inputRates: Float64Array, p: Float64Array): void => {
+    if (!prepare(state, t0, t1, inputRates, p)) return;
     try {
-      integrate(state, t0, t1);
-      for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(state[i])) problem.fail(`the amount in compartment '${compartments[i]}' became ${state[i]}.`);
+      integrate(problem, explicit, () => (stiff ??= new Rodas4(n)), state, t0, t1);
+      checkFinite(state);
+    } finally {
+      busy = false;
+      problem.end();
+    }
+  };
+
+  // Forward sensitivities: integrators and buffers per number of directions, made on first use.
+  const jacobian = spec.jacobian;
+  let augmented: { problem: SensitivityProblem; explicit: Dop853; stiff?: Rodas4; y: Float64Array } | undefined;
+  const advanceWithSensitivities = (
+    state: Float64Array, tangent: Float64Array, nDir: number, t0: number, t1: number,
+    inputRates: Float64Array, p: Float64Array, dp: Float64Array,
+  ): void => {
+    if (!prepare(state, t0, t1, inputRates, p)) return;
+    try {
+      if (augmented === undefined || augmented.problem.nDir !== nDir) {
+        const sens = new SensitivityProblem(problem, jacobian!, nParameters, nDir);
+        augmented = { problem: sens, explicit: new Dop853(sens.n), y: new Float64Array(sens.n) };
       }
+      const aug = augmented;
+      aug.problem.begin(p, dp);
+      const y = aug.y;
+      for (let i = 0; i < n; i++) y[i] = state[i]!;
+      for (let q = 0; q < n * nDir; q++) y[n + q] = tangent[q]!;
+      integrate(aug.problem, aug.explicit, () => (aug.stiff ??= new Rodas4(aug.problem.n)), y, t0, t1);
+      for (let i = 0; i < n; i++) state[i] = y[i]!;
+      for (let q = 0; q < n * nDir; q++) {
+        const v = y[n + q]!;
+        if (!Number.isFinite(v)) problem.fail(`the sensitivity of compartment '${compartments[Math.floor(q / nDir)]}' became ${v}.`);
+        tangent[q] = v;
+      }
+      checkFinite(state);
     } finally {
       busy = false;
       problem.end();
@@ -226,6 +278,7 @@ export function odeSystem(spec: OdeSystemSpec): OdeCompartmentSystem {
     rhs: spec.rhs,
     tolerances,
     advance,
+    ...(jacobian !== undefined ? { advanceWithSensitivities } : {}),
     statistics: () => ({ evaluations: problem.evaluations, explicitSteps, stiffSteps, switchedAt }),
   };
 }

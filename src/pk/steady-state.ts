@@ -25,9 +25,10 @@
  *
  * The systems are autonomous: cycles are advanced on a time axis starting at 0.
  *
- * Sensitivities (linear systems with `advanceWithSensitivities`): differentiating x = Ex + u
- * gives (I − E)·∂x = g, where g is the tangent after one cycle started from x with a zero
- * tangent; the same LU-free elimination solves it for all directions at once.
+ * Sensitivities (systems with `advanceWithSensitivities`): for a linear system,
+ * differentiating x = Ex + u gives (I − E)·∂x = g, where g is the tangent after one cycle
+ * started from x with a zero tangent, solved for all directions at once; for a nonlinear one
+ * the cycles carry the tangent along until it too stops changing.
  */
 import { NumericalError } from '../errors.js';
 import type { CompartmentSystem } from './types.js';
@@ -127,13 +128,18 @@ export class SteadyStateSolver {
         return;
       }
     } else {
-      if (sensitivity !== undefined) throw new RangeError(`${this.system.label}: steady-state sensitivities need a linear system`);
+      // Cycles from zero until the state (and its tangent, which the same iteration carries
+      // to the fixed point's tangent) stop changing.
       trough.fill(0);
+      const prevTangent = sensitivity !== undefined ? this.tangentBuffer(sensitivity.nDir) : undefined;
+      if (sensitivity !== undefined) sensitivity.tangent.fill(0);
       let converged = false;
       for (let c = 0; c < MAX_CYCLES && !converged; c++) {
         this.prev.set(trough);
-        this.cycle(trough, dose, dose.ii, p);
-        converged = this.changeIsSmall(trough, this.prev);
+        if (sensitivity !== undefined) prevTangent!.set(sensitivity.tangent.subarray(0, prevTangent!.length));
+        this.cycle(trough, dose, dose.ii, p, sensitivity);
+        converged = this.changeIsSmall(trough, this.prev)
+          && (sensitivity === undefined || tangentSettled(sensitivity.tangent, prevTangent!));
       }
       if (!converged) {
         throw new NumericalError(`${this.system.label}: no steady state after ${MAX_CYCLES} dosing intervals of II = ${dose.ii}`);
@@ -141,7 +147,7 @@ export class SteadyStateSolver {
     }
     out.set(trough);
     if (phase >= dose.ii) return;
-    this.cycle(out, dose, phase, p);
+    this.cycle(out, dose, phase, p, sensitivity);
   }
 
   /**
@@ -180,14 +186,17 @@ export class SteadyStateSolver {
         this.solveInto(tangent, this.eCopy, g, 'a constant infusion', nDir, true);
       }
     } else {
-      if (sensitivity !== undefined) throw new RangeError(`${this.system.label}: steady-state sensitivities need a linear system`);
       out.fill(0);
+      const prevTangent = sensitivity !== undefined ? this.tangentBuffer(sensitivity.nDir) : undefined;
+      if (sensitivity !== undefined) sensitivity.tangent.fill(0);
       let tau = 1, t = 0;
       for (let k = 0; k < 80; k++) {
         this.prev.set(out);
-        this.system.advance(out, t, t + tau, this.rates, p);
+        if (sensitivity !== undefined) prevTangent!.set(sensitivity.tangent.subarray(0, prevTangent!.length));
+        this.step(out, t, t + tau, this.rates, p, sensitivity);
         t += tau;
-        if (k > 0 && this.changeIsSmall(out, this.prev)) return;
+        if (k > 0 && this.changeIsSmall(out, this.prev)
+          && (sensitivity === undefined || tangentSettled(sensitivity.tangent, prevTangent!))) return;
         tau *= 2;
       }
       throw new NumericalError(`${this.system.label}: a constant infusion does not reach a steady state`);
@@ -299,4 +308,14 @@ export class SteadyStateSolver {
     }
     for (let i = 0; i < n; i++) if (!keep[i]) for (let c = 0; c < m; c++) out[i * m + c] = 0;
   }
+}
+
+/** True when every entry of the tangent changed by less than the relative tolerance of its largest. */
+function tangentSettled(tangent: Float64Array, prev: Float64Array): boolean {
+  let scale = 0, change = 0;
+  for (let i = 0; i < prev.length; i++) {
+    scale = Math.max(scale, Math.abs(tangent[i]!));
+    change = Math.max(change, Math.abs(tangent[i]! - prev[i]!));
+  }
+  return change <= RELATIVE_TOLERANCE * scale;
 }
