@@ -28,7 +28,11 @@ export class SensitivityProblem implements OdeProblem {
   private readonly dfda: Float64Array;
   private readonly dfdp: Float64Array;
   private params: Float64Array = new Float64Array(0);
-  private dp: Float64Array = new Float64Array(0);
+  /** The non-zero entries of ∂p/∂(direction): parameter, direction and value of each. */
+  private readonly dpParameter: Int32Array;
+  private readonly dpDirection: Int32Array;
+  private readonly dpValue: Float64Array;
+  private dpCount = 0;
 
   constructor(
     private readonly base: OdeProblem, private readonly jacobian: OdeJacobian,
@@ -41,6 +45,9 @@ export class SensitivityProblem implements OdeProblem {
     this.dadt = new Float64Array(n);
     this.dfda = new Float64Array(n * n);
     this.dfdp = new Float64Array(n * nParameters);
+    this.dpParameter = new Int32Array(nParameters * nDir);
+    this.dpDirection = new Int32Array(nParameters * nDir);
+    this.dpValue = new Float64Array(nParameters * nDir);
   }
 
   get relTol(): number { return this.base.relTol; }
@@ -52,27 +59,48 @@ export class SensitivityProblem implements OdeProblem {
   /** Parameters p and their tangents dp (nParameters × nDir) of the coming interval. */
   begin(p: Float64Array, dp: Float64Array): void {
     this.params = p;
-    this.dp = dp;
+    // Each eta usually moves one or two parameters: keep dp's non-zero entries only.
+    let count = 0;
+    for (let q = 0; q < this.nParameters; q++) {
+      for (let k = 0; k < this.nDir; k++) {
+        const v = dp[q * this.nDir + k]!;
+        if (v === 0) continue;
+        this.dpParameter[count] = q;
+        this.dpDirection[count] = k;
+        this.dpValue[count] = v;
+        count++;
+      }
+    }
+    this.dpCount = count;
   }
 
   f(t: number, y: Float64Array, dydt: Float64Array): void {
     const n = this.base.n, nDir = this.nDir, nPar = this.nParameters;
-    const { a, dadt, dfda, dfdp, dp } = this;
+    const { a, dadt, dfda, dfdp, dpParameter, dpDirection, dpValue, dpCount } = this;
     for (let i = 0; i < n; i++) a[i] = y[i]!;
     this.base.f(t, a, dadt);
     this.jacobian(t, a, this.params, dfda, dfdp);
+    let nonFinite = 0; // stays 0 unless a derivative is ±Infinity or NaN
     for (let i = 0; i < n; i++) {
       dydt[i] = dadt[i]!;
+      const out = n + i * nDir;
       for (let k = 0; k < nDir; k++) {
         let s = 0;
         for (let j = 0; j < n; j++) s += dfda[i * n + j]! * y[n + j * nDir + k]!;
-        for (let q = 0; q < nPar; q++) s += dfdp[i * nPar + q]! * dp[q * nDir + k]!;
-        if (!Number.isFinite(s)) {
-          this.base.fail(`the sensitivity of compartment '${this.base.compartment(i)}' is ${s} at t=${t}; check the model equations' derivatives`);
-        }
-        dydt[n + i * nDir + k] = s;
+        dydt[out + k] = s;
       }
+      for (let e = 0; e < dpCount; e++) dydt[out + dpDirection[e]!] += dfdp[i * nPar + dpParameter[e]!]! * dpValue[e]!;
+      for (let k = 0; k < nDir; k++) nonFinite += dydt[out + k]! * 0;
     }
+    if (nonFinite !== 0) this.nonFiniteSensitivity(t, dydt);
+  }
+
+  private nonFiniteSensitivity(t: number, dydt: Float64Array): never {
+    const n = this.base.n;
+    let q = n;
+    while (q < this.n && Number.isFinite(dydt[q])) q++;
+    return this.base.fail(`the derivative of the sensitivity of compartment '${this.base.compartment(Math.floor((q - n) / this.nDir))}' `
+      + `is ${dydt[q]} at t=${t}; check the model equations' derivatives`);
   }
 
   fail(reason: string): never {
