@@ -6,6 +6,8 @@
  * the IIV variance the variance of their logarithms. Shared by the design tests and bench.
  */
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { fitPopulation } from '../src/estimation/fit.js';
 import { fileURLToPath } from 'node:url';
 import type { BoundModel } from '../src/model/bound.js';
 import { bindModel } from '../src/model/bind.js';
@@ -70,4 +72,27 @@ export function designBound(design: string, perturb = true): BoundModel {
       sigma: { ...p.sigma, init: Float64Array.of(0.1) },
     },
   };
+}
+
+/**
+ * FOCE-I fit of `design` from initial estimates moved away from the truth; expects
+ * convergence, every typical value within 10% of the truth and σ² within 10% of 0.04.
+ */
+export function checkDesign(design: string): void {
+  const bound = designBound(design);
+  const fit = fitPopulation(bound, { method: 'focei', covariance: 'none', npdeSamples: 0 });
+  const truth = designTruth(design);
+  const lines: string[] = [];
+  fit.thetaNames.forEach((name, i) => {
+    const t = truthForTheta(truth, name)!;
+    lines.push(`${name} ${fit.theta[i]!.toPrecision(4)} (truth ${t.typical.toPrecision(4)})`);
+  });
+  process.stderr.write(`${design}: OFV ${fit.ofv.toFixed(3)}, ${fit.iterations} iterations, ${fit.elapsedSeconds.estimation.toFixed(1)} s; ${lines.join(', ')}\n`);
+  expect(fit.converged).toBe(true);
+  fit.thetaNames.forEach((name, i) => {
+    const t = truthForTheta(truth, name);
+    expect(t, `truth for ${name}`).toBeDefined();
+    expect(Math.abs(fit.theta[i]! / t!.typical - 1), `${design} ${name}`).toBeLessThan(0.1);
+  });
+  expect(Math.abs(fit.sigma[0]! / 0.04 - 1)).toBeLessThan(0.1);
 }
