@@ -3,8 +3,8 @@
  * covariance step and compute the diagnostics. Stages, each usable alone:
  *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeOuter → a check of the
  *   inner modes from η = 0 (resuming the minimization if one was trapped) → covarianceStep
- *   → computeDiagnostics. Etas with a variance fixed at 0 are pinned at 0
- *   (src/estimation/zero-variance-etas.ts).
+ *   → computeDiagnostics → checks of the estimates (src/estimation/fit-checks.ts). Etas with
+ *   a variance fixed at 0 are pinned at 0 (src/estimation/zero-variance-etas.ts).
  * The BoundModel is never modified; the FitResult keeps the optimization record.
  */
 import { NumericalError, PopkitError } from '../errors.js';
@@ -17,6 +17,7 @@ import { PopulationObjective } from './population-objective.js';
 import { choleskyInPlace } from '../linalg/cholesky.js';
 import { residualVariances } from './subject-workspace.js';
 import { restoreEtas, withoutEtas, zeroVarianceEtas } from './zero-variance-etas.js';
+import { fitWarnings } from './fit-checks.js';
 import { ESTIMATION_METHODS, type CovarianceStepResult, type FitOptions, type FitResult } from './types.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -30,17 +31,33 @@ const MODE_CHECK_ROUNDS = 3;
  * Example: `const fit = fitPopulation(bound, { method: 'focei' }); fit.ofv; fit.covariance?.se`.
  */
 export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitResult {
+  const pinned = zeroVarianceEtas(bound.parameters.omega, bound.name);
+  const fit = pinned.length === 0 ? fitWithThreads(bound, options) : (() => {
+    const { reduced, keep } = withoutEtas(bound, pinned);
+    return restoreEtas(fitWithThreads(reduced, options), bound, keep);
+  })();
+  return { ...fit, warnings: [...fit.warnings, ...fitWarnings(fit, bound.parameters)] };
+}
+
+/** The fit proper; worker threads (options.workers) are stopped when it ends, also on error. */
+function fitWithThreads(bound: BoundModel, options: FitOptions): FitResult {
+  const objectives: PopulationObjective[] = [];
+  try {
+    return fitWithObjectives(bound, options, objectives);
+  } finally {
+    for (const o of objectives) o.close();
+  }
+}
+
+/** fitPopulation, recording each objective it creates in `objectives` (to be closed by the caller). */
+function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: PopulationObjective[]): FitResult {
   const t0 = performance.now();
   const method = options.method ?? 'focei';
-  const pinned = zeroVarianceEtas(bound.parameters.omega, bound.name);
-  if (pinned.length > 0) {
-    const { reduced, keep } = withoutEtas(bound, pinned);
-    return restoreEtas(fitPopulation(reduced, options), bound, keep);
-  }
   if (!ESTIMATION_METHODS.includes(method)) throw new PopkitError(`unknown estimation method '${method}' (use ${ESTIMATION_METHODS.join(', ')})`);
   checkBound(bound);
   const map = new ParameterMap(bound.parameters);
-  const objective = new PopulationObjective(bound, method, options.inner);
+  const objective = new PopulationObjective(bound, method, options.inner, { workers: options.workers, waitForWorkers: options.waitForWorkers });
+  objectives.push(objective);
   const values = map.allocateValues();
   const lastX = new Float64Array(map.nFree);
   const acceptedX = new Float64Array(map.nFree);
@@ -108,7 +125,7 @@ export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitR
   const tCovariance = performance.now();
 
   // FO has no conditional modes: the post hoc modes are those of the FOCE objective.
-  const modes = method === 'fo' ? new PopulationObjective(bound, 'foce', options.inner) : objective;
+  const modes = method === 'fo' ? new PopulationObjective(bound, 'foce', options.inner, { workers: 1 }) : objective;
   if (modes !== objective) modes.evaluate(values);
   const diagnostics = computeDiagnostics(bound, modes, values, method, perSubjectOfv, {
     npdeSamples: options.npdeSamples ?? 1000, seed: options.seed ?? 12345,
@@ -152,6 +169,7 @@ export function fitPopulation(bound: BoundModel, options: FitOptions = {}): FitR
       ? 'exact Hessian of each subject objective (central differences of its analytic gradient)'
       : method === 'fo' ? 'first-order linearization at η = 0' : 'expected (Gauss–Newton) Hessian of each subject objective',
     warnings,
+    workers: objective.workers,
     elapsedSeconds: {
       estimation: (tEstimation - t0) / 1000,
       covariance: (tCovariance - tEstimation) / 1000,

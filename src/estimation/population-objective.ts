@@ -4,11 +4,24 @@
  * and the warm starts of the conditional modes: every evaluation starts each subject's inner
  * problem from its mode at the last accepted point, so finite differences around that point
  * see a smooth function.
+ *
+ * The subjects are evaluated in the calling thread, or in worker threads when the work pays
+ * (ParallelOptions; src/estimation/subject-workers.ts). Either way the state that outlives an
+ * evaluation (modes, warm starts, Newton corrections, contributions, sensitivities) lives in
+ * flat buffers (src/estimation/subject-worker-state.ts) seen by every thread, the subjects
+ * run the same code (src/estimation/subject-worker-block.ts) and the total is summed in
+ * subject order: results are bit-identical whatever the number of threads. Call close() when
+ * done (fitPopulation does) so that no thread is left running.
  */
+import { PopkitError } from '../errors.js';
 import type { BoundModel } from '../model/bound.js';
 import type { PopulationValues } from './parameter-map.js';
 import { spdInverseInto } from '../linalg/cholesky.js';
-import { SubjectScratch, subjectObjective, type EvaluationContext, type InnerSettings } from './subject-objective.js';
+import { SubjectScratch, type EvaluationContext, type InnerSettings } from './subject-objective.js';
+import { SubjectBlock } from './subject-worker-block.js';
+import { SensitivityBuffers, SubjectState } from './subject-worker-state.js';
+import { autoWorkerCount, bindingRecipe } from './subject-worker-setup.js';
+import { compiledWorkerBeside, SubjectWorkerPool, type ParallelOptions } from './subject-workers.js';
 import { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod, InnerOptions } from './types.js';
 
@@ -21,24 +34,61 @@ export class PopulationObjective {
   readonly settings: InnerSettings;
   /** Number of objective evaluations so far. */
   evaluations = 0;
-  private readonly scratch: SubjectScratch;
+  private readonly state: SubjectState;
+  private readonly serial: SubjectBlock;
+  private pool: SubjectWorkerPool | undefined;
+  /** The thread count was chosen by 'auto': a pool that cannot start is dropped silently. */
+  private autoPool = false;
+  private threadsUsed = 1;
   private readonly omegaInv: Float64Array;
+  private failures = 0;
 
-  constructor(readonly bound: BoundModel, readonly method: EstimationMethod, inner: InnerOptions = {}) {
+  /**
+   * `parallel.workers`: threads evaluating the subjects, the calling thread included
+   * (default 'auto', see ParallelOptions). The worker threads start in the background (about
+   * 1 s); until they are ready the subjects are evaluated in the calling thread, or, with
+   * `parallel.waitForWorkers`, this constructor waits for them. An explicit count > 1 throws
+   * PopkitError when the bound model cannot be rebuilt in a worker (here) or a worker cannot
+   * start (here or at an evaluation); 'auto' then stays serial.
+   */
+  constructor(readonly bound: BoundModel, readonly method: EstimationMethod, inner: InnerOptions = {}, parallel: ParallelOptions = {}) {
     const q = bound.nEta;
     const fdStep = inner.fdStepEta ?? 1e-5;
-    this.workspaces = bound.subjects.map((s) => new SubjectWorkspace(s, q, bound.nEps, fdStep));
-    this.perSubject = new Float64Array(bound.subjects.length);
+    const requested = parallel.workers ?? 'auto';
+    if (requested !== 'auto' && !(Number.isInteger(requested) && requested >= 1)) {
+      throw new PopkitError(`workers must be a positive integer or 'auto' (got ${String(requested)})`);
+    }
+    let nThreads = Math.min(requested === 'auto' ? autoWorkerCount(bound) : requested, Math.max(1, bound.subjects.length));
+    // 'auto' runs workers only on the code of the calling thread (not dist/ under the TypeScript sources).
+    if (requested === 'auto' && parallel.workerScript === undefined && !compiledWorkerBeside()) nThreads = 1;
+    const shape = { nSubjects: bound.subjects.length, nEta: q, nTheta: bound.parameters.theta.length, nEps: bound.nEps };
+    this.state = SubjectState.allocate(shape, nThreads > 1);
+    this.workspaces = bound.subjects.map((s, i) => new SubjectWorkspace(s, q, bound.nEps, fdStep, this.state.persistentOf(i)));
+    this.perSubject = this.state.perSubject;
     this.nObs = bound.subjects.reduce((s, x) => s + x.nObs, 0);
     this.settings = { stepTolerance: inner.stepTolerance ?? 1e-9, maxIterations: inner.maxIterations ?? 100 };
     const maxObs = bound.subjects.reduce((m, s) => Math.max(m, s.nObs), 0);
-    this.scratch = new SubjectScratch(q, maxObs);
+    const scratch = new SubjectScratch(q, maxObs);
+    this.serial = new SubjectBlock(0, this.workspaces, this.state, method, this.settings, scratch);
     this.omegaInv = new Float64Array(q * q);
+    this.autoPool = requested === 'auto';
+    this.pool = nThreads > 1 ? this.startPool(nThreads, fdStep, scratch, parallel) : undefined;
+  }
+
+  /** Most threads that have evaluated the subjects together so far (1: the calling thread alone). */
+  get workers(): number {
+    return this.threadsUsed;
   }
 
   /** Subjects whose inner problem missed its tolerance in the last evaluation. */
   get innerFailures(): number {
-    return this.scratch.innerFailures;
+    return this.failures;
+  }
+
+  /** Stop the worker threads, if any (idempotent); later evaluations run in the calling thread. */
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
   }
 
   /**
@@ -55,53 +105,42 @@ export class PopulationObjective {
     this.evaluations++;
     const ctx = this.context(values);
     if (ctx === undefined) return Infinity;
-    this.scratch.innerFailures = 0;
-    const q = this.bound.nEta;
     let coordinate = -1;
+    let sensitivities: SensitivityBuffers | undefined;
     if (dx !== undefined) {
-      this.ensureSensitivities(dx.length);
+      sensitivities = this.ensureSensitivities(dx.length);
+      sensitivities.dx.set(dx);
       let nonzero = 0;
       for (let k = 0; k < dx.length; k++) if (dx[k] !== 0) { nonzero++; coordinate = k; }
       if (nonzero !== 1) coordinate = -1;
     }
+    const pool = this.readyPool();
+    const failedAt = pool !== undefined
+      ? pool.evaluate(ctx, sensitivities, coordinate)
+      : this.serial.evaluate(ctx, sensitivities, coordinate, false);
+    const evaluated = failedAt >= 0 ? failedAt + 1 : this.workspaces.length;
+    const flags = this.state.innerFailed;
+    this.failures = 0;
+    for (let i = 0; i < evaluated; i++) this.failures += flags[i]!;
+    if (failedAt >= 0) return Infinity;
     let total = 0;
-    for (let i = 0; i < this.workspaces.length; i++) {
-      const ws = this.workspaces[i];
-      ws.eta.set(ws.etaAccepted);
-      if (dx !== undefined && this.method !== 'fo') {
-        const jac = this.sensitivities[i];
-        const nx = dx.length;
-        for (let m = 0; m < q; m++) {
-          let s = 0;
-          for (let k = 0; k < nx; k++) s += jac[m * nx + k] * dx[k];
-          ws.eta[m] += s;
-        }
-      }
-      const v = subjectObjective(ws, ctx, this.method, this.settings, this.scratch);
-      if (!Number.isFinite(v)) return Infinity;
-      this.perSubject[i] = v;
-      total += v;
-      if (coordinate >= 0) {
-        const jac = this.sensitivities[i];
-        const nx = dx!.length;
-        for (let m = 0; m < q; m++) jac[m * nx + coordinate] = (ws.eta[m] - ws.etaAccepted[m]) / dx![coordinate];
-      }
-    }
+    for (let i = 0; i < this.perSubject.length; i++) total += this.perSubject[i]!;
     return total;
   }
 
   /** Forget the learnt sensitivities (before displacements in another coordinate system). */
   resetSensitivities(): void {
-    for (const j of this.sensitivities) j.fill(0);
+    this.sensitivities?.jacobian.fill(0);
   }
 
-  /** Per-subject dη̂/dx estimates (nEta × nx, row-major), allocated on first use. */
-  private sensitivities: Float64Array[] = [];
+  /** Per-subject dη̂/dx estimates (nEta × nx, row-major) and dx, allocated on first use. */
+  private sensitivities: SensitivityBuffers | undefined;
 
-  private ensureSensitivities(nx: number): void {
-    const size = this.bound.nEta * nx;
-    if (this.sensitivities.length === this.workspaces.length && this.sensitivities[0]?.length === size) return;
-    this.sensitivities = this.workspaces.map(() => new Float64Array(size));
+  private ensureSensitivities(nx: number): SensitivityBuffers {
+    if (this.sensitivities !== undefined && this.sensitivities.nx === nx) return this.sensitivities;
+    this.sensitivities = SensitivityBuffers.allocate(this.workspaces.length, this.bound.nEta, nx, this.pool !== undefined);
+    this.pool?.shareSensitivities(this.sensitivities);
+    return this.sensitivities;
   }
 
   /**
@@ -140,18 +179,10 @@ export class PopulationObjective {
     const ctx = this.context(values);
     if (!Number.isFinite(base) || ctx === undefined) return 0;
     this.acceptModes();
-    let improved = 0;
-    this.workspaces.forEach((ws, i) => {
-      ws.eta.fill(0);
-      const v = subjectObjective(ws, ctx, this.method, this.settings, this.scratch);
-      if (Number.isFinite(v) && v < this.perSubject[i] - 1e-6 * (1 + Math.abs(v))) {
-        ws.etaAccepted.set(ws.eta);
-        ws.correction.fill(0);
-        this.perSubject[i] = v;
-        improved++;
-      }
-    });
-    return improved;
+    const pool = this.readyPool();
+    const outcome = pool !== undefined ? pool.improve(ctx) : this.serial.improve(ctx);
+    this.failures += outcome.innerFailures;
+    return outcome.improved;
   }
 
   /** Make the modes of the last evaluation the warm starts of the next ones. */
@@ -171,5 +202,36 @@ export class PopulationObjective {
     const logDetOmega = spdInverseInto(this.omegaInv, values.omega, q);
     if (logDetOmega === null) return undefined;
     return { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv: this.omegaInv, logDetOmega };
+  }
+
+  private startPool(nThreads: number, fdStep: number, scratch: SubjectScratch, parallel: ParallelOptions): SubjectWorkerPool | undefined {
+    const recipe = bindingRecipe(this.bound);
+    if (typeof recipe === 'string') {
+      if (this.autoPool) return undefined;
+      throw new PopkitError(`${this.bound.name}: cannot evaluate the subjects in ${nThreads} threads: ${recipe}; use workers 1`);
+    }
+    const setup = { method: this.method, settings: this.settings, fdStep, workspaces: this.workspaces, scratch };
+    try {
+      return new SubjectWorkerPool(this.bound, recipe, this.state, nThreads, setup, parallel, parallel.waitForWorkers ?? false);
+    } catch (err) {
+      if (this.autoPool) return undefined;
+      throw err;
+    }
+  }
+
+  /** The worker pool when its threads are ready; an 'auto' pool that failed to start is dropped. */
+  private readyPool(): SubjectWorkerPool | undefined {
+    const pool = this.pool;
+    if (pool === undefined) return undefined;
+    let ready: boolean;
+    try {
+      ready = pool.isReady();
+    } catch (err) {
+      if (!this.autoPool) throw err;
+      this.pool = undefined;
+      return undefined;
+    }
+    if (ready) this.threadsUsed = Math.max(this.threadsUsed, pool.size);
+    return ready ? pool : undefined;
   }
 }

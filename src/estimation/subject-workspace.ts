@@ -5,6 +5,7 @@
  * differences in η otherwise. All buffers are allocated once per subject and fit.
  */
 import type { SubjectEvaluator } from '../model/bound.js';
+import type { PersistentSubjectArrays } from './subject-worker-state.js';
 
 /** One subject's buffers and evaluations for one fit (see the file comment). */
 export class SubjectWorkspace {
@@ -35,7 +36,13 @@ export class SubjectWorkspace {
   private readonly etaWork: Float64Array;
   readonly hasDerivatives: boolean;
 
-  constructor(readonly subject: SubjectEvaluator, readonly nEta: number, readonly nEps: number, readonly fdStep: number) {
+  /**
+   * `persistent`, when given, supplies the arrays that outlive one evaluation (eta,
+   * etaAccepted, correction, etaScratch), e.g. views on buffers shared with worker threads;
+   * otherwise they are allocated here.
+   */
+  constructor(readonly subject: SubjectEvaluator, readonly nEta: number, readonly nEps: number, readonly fdStep: number,
+    persistent?: PersistentSubjectArrays) {
     const n = subject.nObs;
     this.n = n;
     this.f = new Float64Array(n);
@@ -43,11 +50,14 @@ export class SubjectWorkspace {
     this.r = new Float64Array(n);
     this.a = new Float64Array(n * nEta);
     this.dr = new Float64Array(n * nEta);
-    this.eta = new Float64Array(nEta);
-    this.etaAccepted = new Float64Array(nEta);
+    this.eta = persistent?.eta ?? new Float64Array(nEta);
+    this.etaAccepted = persistent?.etaAccepted ?? new Float64Array(nEta);
     this.r0 = new Float64Array(n);
-    this.etaScratch = new Float64Array(nEta);
-    this.correction = new Float64Array(nEta * nEta);
+    this.etaScratch = persistent?.etaScratch ?? new Float64Array(nEta);
+    this.correction = persistent?.correction ?? new Float64Array(nEta * nEta);
+    if (this.eta.length !== nEta || this.etaAccepted.length !== nEta || this.etaScratch.length !== nEta || this.correction.length !== nEta * nEta) {
+      throw new RangeError(`SubjectWorkspace: persistent arrays of subject ${subject.id} do not fit nEta = ${nEta}`);
+    }
     this.dfdeta = new Float64Array(n * nEta);
     this.dhdeta = new Float64Array(n * nEps * nEta);
     this.fPlus = new Float64Array(n);

@@ -56,6 +56,19 @@ export interface FitOptions {
   /** NPDE replicates per subject; 0 skips NPDE. Default 1000. */
   readonly npdeSamples?: number;
   readonly inner?: InnerOptions;
+  /**
+   * Worker threads evaluating the subjects (node:worker_threads): a positive integer (1 =
+   * serial) or 'auto' (default): min(available parallelism, 4) threads when the work per
+   * evaluation pays for them (src/estimation/subject-workers.ts), else 1. Results are
+   * bit-identical for any number of threads.
+   */
+  readonly workers?: number | 'auto';
+  /**
+   * Wait for the worker threads to start (about 1 s each, in parallel) before the first
+   * evaluation, so that every evaluation uses them. Default false: the subjects are evaluated
+   * in the calling thread until the workers are ready (same results, less waiting).
+   */
+  readonly waitForWorkers?: boolean;
   /** Called once per outer iteration (e.g. to print progress). */
   readonly onIteration?: (iteration: number, ofv: number, evaluations: number) => void;
 }
@@ -173,5 +186,7 @@ export interface FitResult {
   /** Description of the Hessian used in the marginal likelihood. */
   readonly hessian: string;
   readonly warnings: readonly string[];
+  /** Most threads that evaluated the subjects together during estimation and the covariance step (1: serial). */
+  readonly workers?: number;
   readonly elapsedSeconds: { readonly estimation: number; readonly covariance: number; readonly diagnostics: number; readonly total: number };
 }

@@ -52,6 +52,8 @@ export interface ModelBinding extends BoundModel {
   readonly subjects: readonly ModelSubject[];
   /** Dataset column name used for each declared covariate (after aliases). */
   readonly covariateColumns: ReadonlyMap<string, string>;
+  /** The options the model was bound with (so that the binding can be rebuilt, e.g. in a worker thread). */
+  readonly bindOptions?: BindOptions;
 }
 
 const compiledCache = new WeakMap<Model, Map<string, CompiledModel>>();
@@ -138,6 +140,7 @@ export function bindModel(model: Model, dataset: Dataset, options: BindOptions =
     nEps: compiled.epsNames.length,
     individualParameterNames: compiled.varNames.slice(0, compiled.nUserVars),
     model, compiled, dataset, covariateColumns,
+    bindOptions: { ...options },
   };
 }
 
