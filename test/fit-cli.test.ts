@@ -61,6 +61,7 @@ describe('popkit fit models/pheno.pkm --json', () => {
     expect(r.converged).toBe(true);
     expect(r.iterations).toBeGreaterThan(0);
     expect(r.elapsed_s).toBeGreaterThan(0);
+    expect(r.threads).toBe(1); // pheno is too small for 'auto' to use threads
   });
   test('fit.json carries the model text, data file, estimates and covariance matrix', () => {
     const f = JSON.parse(readFileSync(join(dir, 'fit.json'), 'utf8'));

@@ -107,6 +107,7 @@ export function fitResultToJson(fit: FitResult, source: FitSource = {}, options:
     warnings: fit.warnings,
     elapsed_s: fit.elapsedSeconds.total,
     elapsed: fit.elapsedSeconds,
+    threads: fit.workers ?? 1,
   };
   if (options.includeSubjects !== false) {
     out.subjects = fit.subjects.map((s) => ({

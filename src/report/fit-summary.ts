@@ -53,7 +53,8 @@ export function formatFitSummary(fit: FitResult): string {
   else out.push(`COVARIANCE STEP FAILED: ${cov.message}`);
   for (const w of fit.warnings) out.push(`WARNING: ${w}`);
   const e = fit.elapsedSeconds;
-  out.push(`Elapsed: estimation ${e.estimation.toFixed(2)} s, covariance ${e.covariance.toFixed(2)} s, diagnostics ${e.diagnostics.toFixed(2)} s`);
+  const threads = (fit.workers ?? 1) > 1 ? ` (${fit.workers} threads)` : '';
+  out.push(`Elapsed: estimation ${e.estimation.toFixed(2)} s, covariance ${e.covariance.toFixed(2)} s, diagnostics ${e.diagnostics.toFixed(2)} s${threads}`);
   return out.join('\n') + '\n';
 }
 
