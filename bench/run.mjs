@@ -26,4 +26,6 @@ for (const f of files) {
 }
 console.log('| what | how measured | figure | date |');
 console.log('|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.what} | ${r.how} | ${r.figure} | ${r.date} |`);
+// A '|' inside a cell (e.g. an lme4 formula) is escaped so that the table stays a table.
+const cell = (text) => String(text).replace(/\|/g, '\\|');
+for (const r of rows) console.log(`| ${cell(r.what)} | ${cell(r.how)} | ${cell(r.figure)} | ${r.date} |`);

@@ -4,7 +4,7 @@
  * estimates moved 30–50% away from the truth. Tolerances: typical values θ within 10% of the
  * geometric mean of the true individual parameters, σ² within 10% of 0.04.
  * The suite fits Bolus_1CPTMM and Infusion_1CPTMM (about 15 s each); the other four take
- * 1–2.5 minutes each and run with POPKIT_FULL_DESIGNS=1.
+ * 1–4 minutes each and run with POPKIT_FULL_DESIGNS=1.
  */
 import { describe, test } from 'vitest';
 import { checkDesign, DESIGNS } from './fit-designs.js';
