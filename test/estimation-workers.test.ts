@@ -21,6 +21,7 @@ import { autoWorkerCount, bindingRecipe, blocksByObservations } from '../src/est
 import type { EstimationMethod, FitResult } from '../src/estimation/types.js';
 import { bindModel, type ModelBinding } from '../src/model/bind.js';
 import { loadModelFile, readModelDataset } from '../src/model/load.js';
+import { parseModel } from '../src/model/parse.js';
 import { phenoModel } from './estimation-models.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -72,6 +73,18 @@ describe('fits with worker threads are bit-identical to serial fits', () => {
     const parallel = fitPopulation(subset, { ...options, workers: 3, waitForWorkers: true });
     expect(parallel.workers).toBe(3);
     expect(serial.covariance?.status).toBe('ok');
+    expect(numbers(parallel)).toEqual(numbers(serial));
+  }, 60_000);
+
+  test('a model with an eta switched off (variance 0 FIX) is rebuilt with that eta pinned at 0', () => {
+    const text = readFileSync(join(root, 'models', 'pheno.pkm'), 'utf8').replace(/eta_CL ~ 0\.0309626/, 'eta_CL ~ 0 FIX');
+    const model = parseModel(text, join(root, 'models', 'pheno.pkm'));
+    const pinned = bindModel(model, readModelDataset(model));
+    const options = { method: 'focei' as const, npdeSamples: 0 };
+    const serial = fitPopulation(pinned, { ...options, workers: 1 });
+    const parallel = fitPopulation(pinned, { ...options, workers: 2, waitForWorkers: true });
+    expect(parallel.workers).toBe(2);
+    expect(parallel.omega[0]).toBe(0);
     expect(numbers(parallel)).toEqual(numbers(serial));
   }, 60_000);
 

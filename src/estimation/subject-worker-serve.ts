@@ -14,6 +14,7 @@ import {
   COMMAND, CONTROL, SensitivityBuffers, SubjectState, WORKER_SLOT, workerSlotBase,
 } from './subject-worker-state.js';
 import type { SensitivityMessage, SubjectCheck, SubjectWorkerData } from './subject-worker-setup.js';
+import { pinEtas } from './zero-variance-etas.js';
 import { SubjectWorkspace } from './subject-workspace.js';
 
 /**
@@ -65,10 +66,15 @@ function rebuildBlock(data: SubjectWorkerData): SubjectBlock {
   const { recipe, shape } = data;
   const dataset = datasetFromTable(recipe.table, { columns: recipe.columns });
   const binding = bindModel(recipe.model, dataset, recipe.bindOptions);
-  if (binding.nEta !== shape.nEta || binding.nEps !== shape.nEps) {
-    throw new PopkitError(`the model rebuilt in a worker thread has ${binding.nEta} etas and ${binding.nEps} epsilons, not ${shape.nEta} and ${shape.nEps}`);
+  const keep = recipe.keepEtas;
+  const nEta = keep?.length ?? binding.nEta;
+  if (nEta !== shape.nEta || binding.nEps !== shape.nEps) {
+    throw new PopkitError(`the model rebuilt in a worker thread has ${nEta} etas and ${binding.nEps} epsilons, not ${shape.nEta} and ${shape.nEps}`);
   }
-  const subjects = Array.from(recipe.subjectIndices, (k) => binding.subjects[k]!);
+  const subjects = Array.from(recipe.subjectIndices, (k): SubjectEvaluator => {
+    const s = binding.subjects[k]!;
+    return keep === undefined ? s : pinEtas(s, keep, binding.nEta, binding.nEps);
+  });
   checkSubjects(subjects, data.check, shape.nEta, shape.nEps);
   const state = SubjectState.attach(shape, data.stateBuffer, data.flagBuffer);
   const workspaces = subjects.map((s, k) => new SubjectWorkspace(s, shape.nEta, shape.nEps, data.fdStep, state.persistentOf(data.first + k)));

@@ -13,6 +13,7 @@ import type { Model } from '../model/types.js';
 import type { InnerSettings } from './subject-objective.js';
 import type { SubjectStateShape } from './subject-worker-state.js';
 import type { EstimationMethod } from './types.js';
+import type { PinnedBoundModel } from './zero-variance-etas.js';
 
 /**
  * Work per evaluation below which 'auto' stays serial, in units of (observation × (etas + 1)),
@@ -41,6 +42,8 @@ export interface BindingRecipe {
   readonly bindOptions: BindOptions;
   /** For each subject of the bound model, its index among the rebuilt binding's subjects. */
   readonly subjectIndices: Int32Array;
+  /** The etas kept when the bound model pins the others at 0 (zero-variance-etas.ts). */
+  readonly keepEtas?: readonly number[];
 }
 
 /**
@@ -48,9 +51,14 @@ export interface BindingRecipe {
  * subjects ModelSubjects of its dataset, possibly a subset), not be implemented by hand.
  */
 export function bindingRecipe(bound: BoundModel): BindingRecipe | string {
+  const pinned = (bound as Partial<PinnedBoundModel>).pinnedFrom;
+  if (pinned !== undefined) {
+    const base = bindingRecipe(pinned.base);
+    return typeof base === 'string' ? base : { ...base, keepEtas: [...pinned.keep] };
+  }
   const b = bound as Partial<ModelBinding>;
   if (b.model === undefined || b.dataset === undefined || b.compiled === undefined || b.bindOptions === undefined || b.dataset.table === undefined) {
-    return 'it is not a model bound by bindModel (e.g. one written by hand, or one whose etas with a variance fixed at 0 are pinned), '
+    return 'it is not a model bound by bindModel (e.g. one written by hand), '
       + 'so it cannot be rebuilt in a worker thread';
   }
   if (bound.nEta !== b.compiled.etaNames.length || bound.nEps !== b.compiled.epsNames.length) {
@@ -70,7 +78,7 @@ export function bindingRecipe(bound: BoundModel): BindingRecipe | string {
 /** Estimated work of one evaluation (see AUTO_WORK_THRESHOLD). */
 export function evaluationWork(bound: BoundModel): number {
   const nObs = bound.subjects.reduce((s, x) => s + x.nObs, 0);
-  const compiled = (bound as Partial<ModelBinding>).compiled;
+  const compiled = ((bound as Partial<PinnedBoundModel>).pinnedFrom?.base as Partial<ModelBinding> | undefined ?? bound as Partial<ModelBinding>).compiled;
   const ode = compiled?.system !== undefined && !compiled.closedForm;
   return nObs * (bound.nEta + 1) * (ode ? ODE_WORK_FACTOR : 1);
 }

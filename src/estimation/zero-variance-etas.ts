@@ -115,11 +115,17 @@ class PinnedEtaSubject implements SubjectEvaluator {
   }
 }
 
+/** A bound model seen without some etas, with what it was made from (to rebuild it in a worker thread). */
+export interface PinnedBoundModel extends BoundModel {
+  readonly pinnedFrom: { readonly base: BoundModel; readonly keep: readonly number[] };
+}
+
 /** `bound` without the etas in `removed` (pinned at 0); `keep` lists the others in order. */
-export function withoutEtas(bound: BoundModel, removed: readonly number[]): { reduced: BoundModel; keep: number[] } {
+export function withoutEtas(bound: BoundModel, removed: readonly number[]): { reduced: PinnedBoundModel; keep: number[] } {
   const gone = new Set(removed);
   const keep = Array.from({ length: bound.nEta }, (_, i) => i).filter((i) => !gone.has(i));
-  const reduced: BoundModel = {
+  const reduced: PinnedBoundModel = {
+    pinnedFrom: { base: bound, keep },
     name: bound.name,
     parameters: { ...bound.parameters, omega: restrictCovariance(bound.parameters.omega, keep) },
     subjects: bound.subjects.map((s) => new PinnedEtaSubject(s, keep, bound.nEta, bound.nEps)),
