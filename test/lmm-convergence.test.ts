@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { derivativeCheck } from '../src/lmm/convergence.js';
 import { fitLmm } from '../src/lmm/fit.js';
 import type { LmmFrame } from '../src/lmm/frame-types.js';
 import { frameOf } from './lmm-support.js';
@@ -41,6 +42,19 @@ describe('convergence reporting', () => {
     const s2 = y.reduce((a, b) => a + (b - mean) ** 2, 0) / (y.length - 1);
     expect(fit.sigma ** 2).toBeCloseTo(s2, 6);
   });
+  it('refuses a term with as many random effects as observations (lme4 check.nobs.vs.nRE)', () => {
+    const sleep = frameOf('sleepstudy.csv', 'Reaction ~ Days + (1 | Days:Subject)');
+    expect(() => fitLmm(sleep)).toThrow("the random-effects term for 'Days:Subject' has 180 random effects (180 levels × (Intercept)) for 180 observations");
+    expect(() => fitLmm(frameOf('sleepstudy.csv', 'Reaction ~ Days + (Days | Days:Subject)'))).toThrow('has 360 random effects');
+  });
+
+  it('the derivative check never reports NaN when the deviance is infinite next to the optimum', () => {
+    const lower = Float64Array.of(-Infinity);
+    const spike = derivativeCheck((x) => (x[0] === 1 ? 0 : Infinity), Float64Array.of(1), 0, lower);
+    expect(spike.maxScaledGradient).toBeNull();
+    expect(spike.hessianPositiveDefinite).toBe(false);
+  });
+
   it('reports an optimizer stopped by its evaluation limit as not converged', () => {
     const fit = fitLmm(frameOf('sleepstudy.csv', 'Reaction ~ Days + (Days | Subject)'), { maxEvaluations: 12, thetaStart: 'identity' });
     expect(fit.optimization.converged).toBe(false);

@@ -42,6 +42,38 @@ describe('profiled deviance: blocked factorization equals the dense definition',
   }
 });
 
+describe('nearly collinear fixed effects', () => {
+  // x2 = x + 1e-5·cos(3i): the part of x2 orthogonal to [1, x] is ~1e-6 of its norm, above
+  // lme4's rank tolerance (R qr(X, tol = 1e-7)), so lme4 keeps it; the frame builder keeps
+  // it and the structure must not drop it by a second rule. Source of the deviance: the dense
+  // definition (Bates et al. 2015, eq. 34). Tolerance 1e-6 relative: κ(XᵀX) ≈ 1e11 costs
+  // both computations digits (they differ by ~4e-8).
+  const n = 40;
+  const x = Float64Array.from({ length: n }, (_, i) => i / 10);
+  const X = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    X[i] = 1;
+    X[i + n] = x[i];
+    X[i + 2 * n] = x[i] + 1e-5 * Math.cos(3 * i);
+  }
+  const frame: LmmFrame = {
+    n, responseName: 'y', y: Float64Array.from(x, (v, i) => Math.sin(i) + v), X, fixedNames: ['(Intercept)', 'x', 'x2'],
+    rows: Int32Array.from({ length: n }, (_, i) => i + 2),
+    terms: [{
+      group: 'g', levels: ['a', 'b', 'c', 'd', 'e'], groupIndex: Int32Array.from({ length: n }, (_, i) => i % 5),
+      columnNames: ['(Intercept)'], z: new Float64Array(n).fill(1), correlated: true,
+    }],
+  };
+  it('keeps the column and the ML deviance equals the dense definition', () => {
+    const S = buildStructure(frame);
+    expect(S.fixedNames).toEqual(['(Intercept)', 'x', 'x2']);
+    const dev = devianceFunction(createWorkspace(S), false)([0.5]);
+    const { zl, Q } = denseZLambda(frame, [0.5]);
+    const ref = denseProfiledDeviance(frame.y, X, 3, zl, Q, false);
+    expect(Math.abs(dev - ref) / Math.abs(ref)).toBeLessThan(1e-6);
+  });
+});
+
 describe('objective at lme4 1.1.31 estimates equals lme4 deviance', () => {
   // θ recovered from lme4's variance components (Σ_k/σ² = Λ_kΛ_kᵀ); the objective there must
   // be lme4's −2 logLik (REML criterion for REML fits). Tolerance 1e-6 absolute.

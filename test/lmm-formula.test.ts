@@ -162,6 +162,12 @@ describe('random-effects terms (lme4 findbars / expandSlash / expandDoubleVert)'
     expect(randomTexts(parseFormula('y ~ (x || a/b)'))).toEqual(['1 | b:a', '1 | a', '0 + x | b:a', '0 + x | a']);
   });
 
+  it('a unary + before a random term is looked through, as R parses x ++ (1 | g)', () => {
+    const p = parseFormula('y ~ x ++ (1 | g)');
+    expect(randomTexts(p)).toEqual(['1 | g']);
+    expect(p.fixed.terms.map((t) => t.label)).toEqual(['x']);
+  });
+
   it('crossed and repeated grouping factors stay separate, in formula order', () => {
     expect(groups(parseFormula('y ~ (1 | g1) + (1 | g2) + (0 + x | g1)'))).toEqual(['g1', 'g2', 'g1']);
   });

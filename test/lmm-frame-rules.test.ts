@@ -133,10 +133,12 @@ describe('missing values: rows left out and reported', () => {
     expect(Array.from(fr.weights!)).toEqual([1, 1, 0.5]);
   });
 
-  it('negative weights are a DataError with the line', () => {
+  it('negative or zero weights are a DataError with the line', () => {
     const bad = table(['y', 'g', 'w'], [[1, 'a', 1], [2, 'b', -1], [3, 'b', 1]]);
     expect(() => buildFrame('y ~ 1 + (1 | g)', bad, { weights: 'w' })).toThrow(DataError);
-    expect(() => buildFrame('y ~ 1 + (1 | g)', bad, { weights: 'w' })).toThrow('hand.csv:3: column w: weight -1 must be finite and non-negative');
+    expect(() => buildFrame('y ~ 1 + (1 | g)', bad, { weights: 'w' })).toThrow('hand.csv:3: column w: weight -1 must be positive and finite');
+    const zero = table(['y', 'g', 'w'], [[1, 'a', 1], [2, 'b', 1], [3, 'b', 0]]);
+    expect(() => buildFrame('y ~ 1 + (1 | g)', zero, { weights: 'w' })).toThrow('hand.csv:4: column w: weight 0 must be positive and finite');
   });
 });
 
@@ -188,6 +190,12 @@ describe('errors say where and what', () => {
     expect(() => buildFrame('note ~ Days + (1 | Subject)', t))
       .toThrow("the response note must be numeric, but column note holds text (e.g. 'ok' on sleep.csv:2)");
     expect(() => buildFrame('Days ~ 1 + (1 | Subject)', t, { categorical: ['Days'] })).toThrow('the response Days must be numeric, not a factor');
+  });
+
+  it('a response column read as text for one stray entry names that entry, not the first row', () => {
+    const stray = table(['y', 'g'], [['1.5', 'a'], ['NA', 'b'], ['2', 'a']], 'stray.csv');
+    expect(() => buildFrame('y ~ 1 + (1 | g)', stray))
+      .toThrow("the response y must be numeric, but column y holds text (e.g. 'NA' on stray.csv:3); write a missing value as '.' or leave it empty");
   });
 
   it('arithmetic on a text column, a factor with one level, one grouping level, no random term', () => {

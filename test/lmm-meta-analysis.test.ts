@@ -72,5 +72,6 @@ describe('random-effects meta-analysis of the BCG trials (metafor dat.bcg)', () 
   it('refuses non-positive variances and mismatched inputs', () => {
     expect(() => metaAnalysis({ yi: [1, 2], vi: [0.1, 0] })).toThrow(/variance of study 2/);
     expect(() => metaAnalysis({ yi: [1, 2, 3], vi: [0.1, 0.2] })).toThrow(/3 effect sizes but 2 variances/);
+    expect(() => metaAnalysis({ yi: [1, 2, 3], vi: [0.1, 0.2, 0.3], labels: ['a', 'b'] })).toThrow(/3 effect sizes but 2 study labels/);
   });
 });

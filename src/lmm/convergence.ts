@@ -5,6 +5,7 @@
  * the Hessian is positive definite, and singularity (a Λ diagonal element below 1e-4, i.e. a
  * variance of zero or a correlation of ±1).
  */
+import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky.js';
 import type { ThetaTermLayout } from './theta.js';
 import { thetaIsDiagonal } from './theta.js';
 
@@ -59,28 +60,9 @@ export function derivativeCheck(f: (x: Float64Array) => number, x: Float64Array,
   // Cholesky of the interior Hessian, then solve H s = g.
   const a = new Float64Array(k * k);
   for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) a[r + c * k] = hess[idx[r] + idx[c] * n];
-  let pd = true;
-  for (let j = 0; j < k && pd; j++) {
-    let d = a[j + j * k];
-    for (let t = 0; t < j; t++) d -= a[j + t * k] ** 2;
-    if (!(d > 0)) { pd = false; break; }
-    a[j + j * k] = Math.sqrt(d);
-    for (let i = j + 1; i < k; i++) {
-      let s = a[i + j * k];
-      for (let t = 0; t < j; t++) s -= a[i + t * k] * a[j + t * k];
-      a[i + j * k] = s / a[j + j * k];
-    }
-  }
-  if (!pd) return { gradient: g, maxScaledGradient: null, hessianPositiveDefinite: false };
+  if (!choleskyInPlace(a, k)) return { gradient: g, maxScaledGradient: null, hessianPositiveDefinite: false };
   const s = Float64Array.from(idx, (i) => g[i]);
-  for (let j = 0; j < k; j++) {
-    for (let t = 0; t < j; t++) s[j] -= a[j + t * k] * s[t];
-    s[j] /= a[j + j * k];
-  }
-  for (let j = k - 1; j >= 0; j--) {
-    for (let t = j + 1; t < k; t++) s[j] -= a[t + j * k] * s[t];
-    s[j] /= a[j + j * k];
-  }
+  choleskySolveInPlace(a, k, s);
   let maxScaled = 0;
   for (let j = 0; j < k; j++) maxScaled = Math.max(maxScaled, Math.abs(s[j]));
   return { gradient: g, maxScaledGradient: maxScaled, hessianPositiveDefinite: true };

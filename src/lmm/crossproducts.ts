@@ -24,18 +24,19 @@ export interface CrossproductLayout {
   readonly a22ValPtr: Int32Array;
 }
 
+/** The θ-independent crossproducts, part of every LmmStructure. */
 export interface Crossproducts {
-  /** First-term diagonal blocks, q1×q1 column-major per level. */
+  /** ZᵀWZ diagonal blocks of the first term (nLevels1 × q1², column-major blocks). */
   readonly a11: Float64Array;
-  /** Crossed × first term, per entry q_b × q1 row-major. */
+  /** Z_kᵀWZ_1 values for the entries (per entry q_block × q1, row-major). */
   readonly a21: Float64Array;
-  /** Crossed × crossed blocks, q_row × q_col column-major per pair. */
+  /** Z_kᵀWZ_k' values of the crossed blocks (q_row × q_col, column-major per pair). */
   readonly a22: Float64Array;
-  /** [X y] × first term, row-major (p+1) × Q1. */
+  /** [X y]ᵀWZ_1, row-major (p+1) × Q1. */
   readonly af1: Float64Array;
-  /** [X y] × crossed, row-major (p+1) × m (elimination order). */
+  /** [X y]ᵀWZ_crossed, row-major (p+1) × m, columns in elimination order. */
   readonly af2: Float64Array;
-  /** [X y]ᵀW[X y], (p+1)² symmetric. */
+  /** [X y]ᵀW[X y], (p+1)², symmetric. */
   readonly aff: Float64Array;
 }
 

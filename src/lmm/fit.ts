@@ -8,6 +8,7 @@ import { derivativeCheck, isSingularTheta } from './convergence.js';
 import { createWorkspace, devianceFunction, objective, setTheta, updateL, type ResidualScale } from './deviance.js';
 import { conditionalCovarianceBlocks, fixedEffectEstimates, sphericalModes } from './estimates.js';
 import type { LmmFit, LmmOptimization, RandomEffectsModes, ThetaEvaluation, VarianceComponent } from './fit-types.js';
+import { ModelError } from '../errors.js';
 import type { LmmFrame } from './frame-types.js';
 import { buildStructure, type LmmStructure } from './structure.js';
 import { momentStartTheta } from './start.js';
@@ -61,6 +62,7 @@ export function fitLmm(frame: LmmFrame, options: LmmFitOptions = {}): LmmFit {
   const reml = options.reml ?? true;
   const scale: ResidualScale = options.residualScale ?? 'profiled';
   const structure = buildStructure(frame);
+  if (scale === 'profiled') checkIdentifiable(frame);
   const ws = createWorkspace(structure);
   const deviance = devianceFunction(ws, reml, scale);
   const lower = thetaLowerBounds(structure.theta);
@@ -283,4 +285,19 @@ function assembleFit(
     droppedFixed: [...(frame.droppedFixedNames ?? []), ...structure.droppedFixed], optimization,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * With an estimated residual variance, a term with at least as many random effects as
+ * observations cannot be told apart from the residual: refused, as lme4's default
+ * `check.nobs.vs.nlev` / `check.nobs.vs.nRE = "stop"` do.
+ */
+function checkIdentifiable(frame: LmmFrame): void {
+  for (const t of frame.terms) {
+    const q = t.levels.length * t.columnNames.length;
+    if (q >= frame.n) {
+      throw new ModelError(`the random-effects term for '${t.group}' has ${q} random effects (${t.levels.length} levels × ${t.columnNames.join(', ')}) ` +
+        `for ${frame.n} observations; it and the residual variance cannot both be estimated (use a grouping with fewer levels)`);
+    }
+  }
 }

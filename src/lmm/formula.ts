@@ -70,7 +70,7 @@ function containsTilde(e: FormulaExpr): boolean {
   }
 }
 
-/** Random-effects terms in additive position: `... + (lhs | g) + ...`, keyed by their parenthesis node. */
+/** Random-effects terms in additive position: `... + (lhs | g) + ...` (or after a unary +), keyed by their parenthesis node. */
 function collectBars(e: FormulaExpr, out: Map<FormulaExpr, Bar>): void {
   if (e.kind === 'binary' && e.op === '+') {
     collectBars(e.left, out);
@@ -79,6 +79,8 @@ function collectBars(e: FormulaExpr, out: Map<FormulaExpr, Bar>): void {
     const inner = e.inner;
     if (inner.kind === 'binary' && (inner.op === '|' || inner.op === '||')) out.set(e, inner as Bar);
     else collectBars(inner, out);
+  } else if (e.kind === 'unary' && e.op === '+') {
+    collectBars(e.operand, out); // x ++ (1 | g) is x + (+(1 | g)) in R; lme4's findbars looks through it
   }
 }
 

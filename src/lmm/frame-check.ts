@@ -4,6 +4,7 @@
  * and then the user must learn what is wrong instead of receiving NaN.
  */
 import { ModelError } from '../errors.js';
+import { independentColumns } from './formula-rank.js';
 import type { LmmFrame } from './frame-types.js';
 
 /** Throws ModelError naming the first inconsistency in the frame. */
@@ -52,36 +53,9 @@ export function checkFrame(frame: LmmFrame): void {
 
 /**
  * Indices of the fixed-effects columns to keep: a column that is (numerically) a linear
- * combination of earlier ones is dropped, as lme4 does for a rank-deficient design.
- * Cholesky of XᵀWX with a relative tolerance of 1e-7 on each pivot.
+ * combination of earlier ones is dropped, by the same rule as the frame builder (lme4's
+ * `chkRank.drop.cols`, see formula-rank.ts), so a frame from `buildFrame` loses nothing here.
  */
 export function estimableColumns(frame: LmmFrame): number[] {
-  const { n, X, fixedNames } = frame;
-  const p = fixedNames.length;
-  const w = frame.weights;
-  const a = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    for (let k = 0; k <= j; k++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += (w ? w[i] : 1) * X[i + j * n] * X[i + k * n];
-      a[j + k * p] = s;
-      a[k + j * p] = s;
-    }
-  }
-  const keep: number[] = [];
-  const l = new Float64Array(p * p); // rows of L for kept columns, indexed by original column
-  for (let j = 0; j < p; j++) {
-    let d = a[j + j * p];
-    for (const k of keep) d -= l[j + k * p] * l[j + k * p];
-    if (!(d > 1e-7 * a[j + j * p]) || !(a[j + j * p] > 0)) continue;
-    const djj = Math.sqrt(d);
-    l[j + j * p] = djj;
-    for (let i = j + 1; i < p; i++) {
-      let s = a[i + j * p];
-      for (const k of keep) s -= l[i + k * p] * l[j + k * p];
-      l[i + j * p] = s / djj;
-    }
-    keep.push(j);
-  }
-  return keep;
+  return independentColumns(frame.X, frame.n, frame.fixedNames.length);
 }

@@ -20,7 +20,7 @@ import type { FormulaVariable, ParsedFormula, TermsSpec } from './formula-types.
 export interface BuildFrameOptions {
   /** Numeric columns to treat as factors (text columns always are), e.g. ['service']. */
   readonly categorical?: readonly string[];
-  /** Column of prior weights w_i (residual variance σ²/w_i); must be ≥ 0. */
+  /** Column of prior weights w_i (residual variance σ²/w_i); must be > 0. */
   readonly weights?: string;
   /** Level order of factor columns, reference level first (R's `factor(x, levels = ...)`). */
   readonly levels?: Readonly<Record<string, readonly string[]>>;
@@ -32,7 +32,7 @@ export interface BuildFrameOptions {
  * Evaluates an lme4 formula on a table. Throws FormulaError for an unknown column (with a
  * caret under it in the formula), PopkitError/DataError for a non-numeric response, a
  * factor with fewer than 2 levels, a grouping factor with fewer than 2 levels, a
- * non-finite value of an expression, negative weights, or no complete rows.
+ * non-finite value of an expression, weights that are not positive, or no complete rows.
  * Example: `buildFrame('distance ~ age * Sex + (age | Subject)', orthodont)` has
  * fixedNames ["(Intercept)", "age", "SexMale", "age:SexMale"].
  */
@@ -149,8 +149,10 @@ function evaluateResponse(
   const text = v.columns.find((c) => columns.get(c)!.kind === 'string');
   if (text !== undefined) {
     const col = columns.get(text)! as Column & { kind: 'string' };
-    const r = rows[0];
-    throw new PopkitError(`the response ${v.label} must be numeric, but column ${text} holds text (e.g. '${col.values[r]}' on ${table.file}:${table.lines[r]})`);
+    // Name the first value that is not a number: a column with one stray entry ('NA') is read as text.
+    const r = rows.find((k) => !Number.isFinite(Number(col.values[k]))) ?? rows[0];
+    const hint = /^(na|nan)$/i.test(col.values[r] ?? '') ? "; write a missing value as '.' or leave it empty" : '';
+    throw new PopkitError(`the response ${v.label} must be numeric, but column ${text} holds text (e.g. '${col.values[r]}' on ${table.file}:${table.lines[r]})${hint}`);
   }
   const e = evaluate(v);
   if (e.kind !== 'numeric') throw new PopkitError(`the response ${v.label} must be numeric, not a factor`);
@@ -195,8 +197,8 @@ function evaluateWeights(col: Column, categorical: Set<string>, rows: Int32Array
   const w = Float64Array.from(rows, (r) => col.values[r]);
   const problems: DataProblem[] = [];
   w.forEach((x, i) => {
-    if (!(x >= 0) || !Number.isFinite(x)) {
-      problems.push({ file: table.file, line: table.lines[rows[i]], column: col.name, message: `weight ${x} must be finite and non-negative` });
+    if (!(x > 0) || !Number.isFinite(x)) {
+      problems.push({ file: table.file, line: table.lines[rows[i]], column: col.name, message: `weight ${x} must be positive and finite (leave rows of weight 0 out of the data)` });
     }
   });
   if (problems.length > 0) throw new DataError(problems);

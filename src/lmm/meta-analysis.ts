@@ -71,6 +71,9 @@ export function metaAnalysis(input: MetaAnalysisInput): MetaAnalysisResult {
   const method = input.method ?? 'REML';
   const level = input.level ?? 95;
   if (input.vi.length !== k) throw new ModelError(`meta-analysis: ${k} effect sizes but ${input.vi.length} variances`);
+  if (input.labels !== undefined && input.labels.length !== k) {
+    throw new ModelError(`meta-analysis: ${k} effect sizes but ${input.labels.length} study labels`);
+  }
   if (k < 2) throw new ModelError('meta-analysis: at least 2 studies are needed to estimate τ²');
   for (let i = 0; i < k; i++) {
     if (!Number.isFinite(input.yi[i])) throw new ModelError(`meta-analysis: effect size of study ${i + 1} is not finite`);

@@ -15,7 +15,7 @@
  */
 import { PopkitError } from '../errors.js';
 import { crossedPattern, type CrossedPattern } from './crossed-pattern.js';
-import { crossproducts } from './crossproducts.js';
+import { crossproducts, type Crossproducts } from './crossproducts.js';
 import { estimableColumns, checkFrame } from './frame-check.js';
 import type { LmmFrame, RandomEffectsTerm } from './frame-types.js';
 import { minimumDegreeOrder } from './min-degree.js';
@@ -34,7 +34,7 @@ export interface BlockedTerm {
 /** Largest crossed block the dense/supernodal factor may store (values). */
 const MAX_FACTOR_VALUES = 2e8;
 
-export interface LmmStructure {
+export interface LmmStructure extends Crossproducts {
   readonly n: number;
   /** Number of estimable fixed effects (columns of X kept). */
   readonly p: number;
@@ -93,18 +93,6 @@ export interface LmmStructure {
   readonly a22ValPtr: Int32Array;
   readonly a22PosPtr: Int32Array;
   readonly a22Pos: Int32Array;
-  /** ZᵀWZ diagonal blocks of the first term (nLevels1 × q1², column-major blocks). */
-  readonly a11: Float64Array;
-  /** Z_kᵀWZ_1 values for the entries. */
-  readonly a21: Float64Array;
-  /** Z_kᵀWZ_k' values of the crossed blocks. */
-  readonly a22: Float64Array;
-  /** [X y]ᵀWZ_1, row-major (p+1) × Q1. */
-  readonly af1: Float64Array;
-  /** [X y]ᵀWZ_crossed, row-major (p+1) × m, columns in elimination order. */
-  readonly af2: Float64Array;
-  /** [X y]ᵀW[X y], (p+1)², symmetric. */
-  readonly aff: Float64Array;
   /** Σ log w_i (0 without weights). */
   readonly sumLogWeights: number;
 }

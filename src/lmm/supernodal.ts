@@ -43,28 +43,9 @@ export function supernodalLogDet(sym: SupernodalSymbolic, v: Float64Array): numb
   return 2 * s2;
 }
 
-/** Solves L x = b in place (b, length m, becomes x). */
+/** Solves L x = b in place (b, length m, becomes x): the one-right-hand-side case of `supernodalForwardSolveRows`. */
 export function supernodalForwardSolve(sym: SupernodalSymbolic, v: Float64Array, b: Float64Array, bOff = 0): void {
-  const { superFirst, superRowPtr, superRows, superValPtr } = sym;
-  for (let s = 0; s < sym.nSuper; s++) {
-    const first = superFirst[s];
-    const nc = superFirst[s + 1] - first;
-    const rowsOff = superRowPtr[s];
-    const nr = superRowPtr[s + 1] - rowsOff;
-    const off = superValPtr[s];
-    for (let j = 0; j < nc; j++) {
-      const rj = off + j * nc;
-      let x = b[bOff + first + j];
-      for (let k = 0; k < j; k++) x -= v[rj + k] * b[bOff + first + k];
-      b[bOff + first + j] = x / v[rj + j];
-    }
-    for (let i = nc; i < nr; i++) {
-      const ri = off + i * nc;
-      let t = 0;
-      for (let k = 0; k < nc; k++) t += v[ri + k] * b[bOff + first + k];
-      b[bOff + superRows[rowsOff + i]] -= t;
-    }
-  }
+  supernodalForwardSolveRows(sym, v, bOff === 0 ? b : b.subarray(bOff), 1, 0);
 }
 
 /**
