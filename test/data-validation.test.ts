@@ -207,6 +207,26 @@ describe('validation: one rule at a time, exact line and column', () => {
     ]);
   });
 
+  test("a header whose names are separated by ';' is named as such, not as missing ID, TIME and DV", () => {
+    expect(problems('ID;TIME;DV\n1;0;5\n')).toEqual([[1, undefined,
+      "the header is one column 'ID;TIME;DV': its names seem separated by ';', but popkit reads comma- or whitespace-separated files (save the file as CSV with commas)"]]);
+  });
+
+  test('a header without data records is an error, not an empty dataset', () => {
+    expect(problems('ID,TIME,DV,AMT\n')).toEqual([[1, undefined, 'no data records: the file has a header but no rows after it']]);
+    expect(problems('# a comment\nID TIME DV\n\n')).toEqual([[2, undefined, 'no data records: the file has a header but no rows after it']]);
+  });
+
+  test('a number beyond the range of a double (read as Infinity) is reported, in numeric and text columns', () => {
+    expect(problems('ID,TIME,DV,AMT,EVID,MDV\n1,0,.,1e400,1,1\n1,1,5,0,0,0\n')).toEqual([
+      [2, 'AMT', 'the value is too large to be a number (beyond ±1.8e308)'],
+    ]);
+    expect(problems('ID,TIME,DV,AMT\n1,0,.,10\n1,-1e999,BLQ,0\n')).toEqual([
+      [3, 'TIME', 'the value is too large to be a number (beyond ±1.8e308)'],
+      [3, 'DV', "not a number ('BLQ')"],
+    ]);
+  });
+
   test('CMT not whole, or negative outside EVID 2', () => {
     expect(problems('ID,TIME,DV,CMT,EVID\n1,0,5,1.5,0\n1,1,5,-2,0\n1,2,.,-2,2\n')).toEqual([
       [2, 'CMT', 'CMT must be a whole number (CMT is 1.5)'],

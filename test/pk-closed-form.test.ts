@@ -7,21 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { NumericalError } from '../src/errors.js';
 import { closedFormSystem } from '../src/pk/closed-form.js';
-import { rateMatrix, referenceAdvance, relDiff } from './pk-support.js';
-
-type Model = { n: 1 | 2 | 3; route: 'iv' | 'oral'; p: number[] };
-
-const MODELS: Model[] = [
-  { n: 1, route: 'iv', p: [1.1, 20] },
-  { n: 1, route: 'oral', p: [1.1, 20, 1.5] },
-  { n: 2, route: 'iv', p: [5, 50, 10, 100] },
-  { n: 2, route: 'oral', p: [5, 50, 10, 100, 0.8] },
-  { n: 3, route: 'iv', p: [4, 30, 8, 60, 2, 200] },
-  { n: 3, route: 'oral', p: [4, 30, 8, 60, 2, 200, 1.2] },
-];
+import { CLOSED_FORM_MODELS, rateMatrix, referenceAdvance, relDiff, type ClosedFormCase } from './pk-support.js';
 
 /** Advances a copy of x0 by dt with the system; returns the new amounts. */
-function advanced(m: Model, x0: number[], rates: number[], dt: number): number[] {
+function advanced(m: ClosedFormCase, x0: number[], rates: number[], dt: number): number[] {
   const sys = closedFormSystem(m.n, m.route);
   const x = Float64Array.from(x0);
   sys.advance(x, 5, 5 + dt, Float64Array.from(rates), Float64Array.from(m.p));
@@ -119,7 +108,7 @@ describe('textbook formulas (relative tolerance 1e-12)', () => {
 });
 
 describe('all models against the matrix exponential (relative tolerance 1e-11 of the largest amount)', () => {
-  it.each(MODELS.map((m) => [`${m.n} cmt ${m.route}`, m] as const))('%s: any state, inputs into every compartment', (_l, m) => {
+  it.each(CLOSED_FORM_MODELS.map((m) => [`${m.n} cmt ${m.route}`, m] as const))('%s: any state, inputs into every compartment', (_l, m) => {
     const nCmt = m.n + (m.route === 'oral' ? 1 : 0);
     const k = rateMatrix(m.n, m.route === 'oral', m.p);
     const x0 = Array.from({ length: nCmt }, (_, i) => 10 * (i + 1));
@@ -131,13 +120,13 @@ describe('all models against the matrix exponential (relative tolerance 1e-11 of
   });
 
   it('KA equal to each disposition eigenvalue (2 and 3 cmt), with a depot infusion', () => {
-    for (const m of MODELS.filter((x) => x.route === 'oral' && x.n > 1)) {
+    for (const m of CLOSED_FORM_MODELS.filter((x) => x.route === 'oral' && x.n > 1)) {
       const kDisp = rateMatrix(m.n, false, m.p.slice(0, -1));
       // Eigenvalues of the disposition matrix, via the characteristic polynomial roots found by bisection on det.
       const eig = eigenvaluesBySweep(kDisp);
       for (const lambda of eig) {
         const p = [...m.p.slice(0, -1), -lambda];
-        const mm: Model = { n: m.n, route: 'oral', p };
+        const mm: ClosedFormCase = { n: m.n, route: 'oral', p };
         const nCmt = m.n + 1;
         const x0 = Array.from({ length: nCmt }, (_, i) => (i === 0 ? 100 : 5));
         const rates = Array.from({ length: nCmt }, (_, i) => (i === 0 ? 7 : 0));
@@ -149,7 +138,7 @@ describe('all models against the matrix exponential (relative tolerance 1e-11 of
   });
 
   it('repeated eigenvalues: 3 cmt with identical peripheral compartments', () => {
-    const m: Model = { n: 3, route: 'oral', p: [4, 30, 8, 60, 8, 60, 0.9] };
+    const m: ClosedFormCase = { n: 3, route: 'oral', p: [4, 30, 8, 60, 8, 60, 0.9] };
     const x0 = [50, 20, 3, 1], rates = [1, 2, 3, 4];
     for (const dt of [0.3, 10, 100]) {
       expectClose(advanced(m, x0, rates, dt), referenceAdvance(rateMatrix(3, true, m.p), x0, rates, dt), 1e-11);
@@ -157,7 +146,7 @@ describe('all models against the matrix exponential (relative tolerance 1e-11 of
   });
 
   it('very small and very large rate constants', () => {
-    const cases: Model[] = [
+    const cases: ClosedFormCase[] = [
       { n: 2, route: 'oral', p: [1e-10, 50, 1e-9, 100, 1e-8] },
       { n: 3, route: 'iv', p: [1e-12, 30, 1e-12, 60, 1e-12, 200] },
       { n: 2, route: 'oral', p: [5, 50, 10, 100, 1e4] },
@@ -178,7 +167,7 @@ describe('all models against the matrix exponential (relative tolerance 1e-11 of
 
 describe('degenerate but valid parameters give finite, exact answers', () => {
   it('dt = 0 leaves the state unchanged', () => {
-    for (const m of MODELS) {
+    for (const m of CLOSED_FORM_MODELS) {
       const nCmt = m.n + (m.route === 'oral' ? 1 : 0);
       const x0 = Array.from({ length: nCmt }, (_, i) => i + 1);
       expect(advanced(m, x0, x0, 0)).toEqual(x0);
@@ -194,7 +183,7 @@ describe('degenerate but valid parameters give finite, exact answers', () => {
   });
 
   it('splitting an interval gives the same state (semigroup property, 1e-12)', () => {
-    for (const m of MODELS) {
+    for (const m of CLOSED_FORM_MODELS) {
       const sys = closedFormSystem(m.n, m.route);
       const nCmt = sys.compartments.length;
       const rates = Float64Array.from({ length: nCmt }, (_, i) => i + 0.5);
@@ -209,7 +198,7 @@ describe('degenerate but valid parameters give finite, exact answers', () => {
 });
 
 describe('mass balance: dose = amount remaining + amount eliminated (∫ CL·C dt by Gauss–Legendre)', () => {
-  it.each(MODELS.map((m) => [`${m.n} cmt ${m.route}`, m] as const))('%s, bolus plus an infusion, to 1e-10', (_l, m) => {
+  it.each(CLOSED_FORM_MODELS.map((m) => [`${m.n} cmt ${m.route}`, m] as const))('%s, bolus plus an infusion, to 1e-10', (_l, m) => {
     const sys = closedFormSystem(m.n, m.route);
     const nCmt = sys.compartments.length;
     const central = sys.defaultObservationCompartment;

@@ -9,19 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { NumericalError } from '../src/errors.js';
 import { closedFormSystem } from '../src/pk/closed-form.js';
 import type { CompartmentSystem } from '../src/pk/types.js';
-import { dataset, predictRows, relDiff } from './pk-support.js';
+import { CLOSED_FORM_MODELS, dataset, predictRows, relDiff } from './pk-support.js';
 
 const HISTORY = 1000; // explicit doses before the steady-state record
 const T0 = 100_000;
-
-const MODELS = [
-  { n: 1, route: 'iv', p: [1.1, 20] },
-  { n: 1, route: 'oral', p: [1.1, 20, 1.5] },
-  { n: 2, route: 'iv', p: [5, 50, 10, 100] },
-  { n: 2, route: 'oral', p: [5, 50, 10, 100, 0.8] },
-  { n: 3, route: 'iv', p: [4, 30, 8, 60, 2, 200] },
-  { n: 3, route: 'oral', p: [4, 30, 8, 60, 2, 200, 1.2] },
-] as const;
 
 interface Regimen { label: string; amt: number; rate: number; dur?: number; ii: number; lag: number; f: number; d?: number }
 
@@ -72,7 +63,7 @@ function expectRowsClose(actual: number[][], expected: number[][], relative: num
 }
 
 describe('SS=1 equals the limit of explicit repeated dosing (1000 doses, 1e-9 of the peak)', () => {
-  for (const m of MODELS) {
+  for (const m of CLOSED_FORM_MODELS) {
     const sys = closedFormSystem(m.n, m.route);
     const doseCmts = m.route === 'oral' ? [1, 2] : [1];
     for (const cmt of doseCmts) {
@@ -85,7 +76,7 @@ describe('SS=1 equals the limit of explicit repeated dosing (1000 doses, 1e-9 of
 });
 
 describe('SS through the iterative path for nonlinear systems', () => {
-  it.each(MODELS.filter((m) => m.n < 3).map((m) => [`${m.n} cmt ${m.route}`, m] as const))(
+  it.each(CLOSED_FORM_MODELS.filter((m) => m.n < 3).map((m) => [`${m.n} cmt ${m.route}`, m] as const))(
     '%s: the same steady states as the exact linear solution (1e-8)', (_l, m) => {
       const linear = closedFormSystem(m.n, m.route);
       const iterative: CompartmentSystem = { ...linear, linear: false, label: `${linear.label} treated as nonlinear` };

@@ -40,6 +40,23 @@ export function predictRows(
   return { times, amounts, events };
 }
 
+/** A closed-form system and its parameters (NONMEM TRANS2/TRANS4 order: CL, V[, Q, V2[, Q3, V3]][, KA]). */
+export interface ClosedFormCase {
+  readonly n: 1 | 2 | 3;
+  readonly route: 'iv' | 'oral';
+  readonly p: readonly number[];
+}
+
+/** One parameter set for each closed-form system (1-3 compartments, iv and oral). */
+export const CLOSED_FORM_MODELS: readonly ClosedFormCase[] = [
+  { n: 1, route: 'iv', p: [1.1, 20] },
+  { n: 1, route: 'oral', p: [1.1, 20, 1.5] },
+  { n: 2, route: 'iv', p: [5, 50, 10, 100] },
+  { n: 2, route: 'oral', p: [5, 50, 10, 100, 0.8] },
+  { n: 3, route: 'iv', p: [4, 30, 8, 60, 2, 200] },
+  { n: 3, route: 'oral', p: [4, 30, 8, 60, 2, 200, 1.2] },
+];
+
 /** Relative difference scaled by `scale` (or |b| when larger). */
 export function relDiff(a: number, b: number, scale = 0): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), scale, 1e-300);

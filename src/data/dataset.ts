@@ -41,10 +41,13 @@ export function parseDataset(text: string, file: string, options: DatasetOptions
  * Interpret a table as a NONMEM-style dataset: find the standard items (`options.columns`
  * maps an item to another header name, like `$INPUT DV=Y`), apply NONMEM's defaults
  * (see records.ts) and check every record. Throws one DataError with all problems, sorted
- * by line and column.
+ * by line and column (also when the table has no rows).
  */
 export function datasetFromTable(table: Table, options: Pick<DatasetOptions, 'columns'> = {}): Dataset {
   const problems: DataProblem[] = [];
+  if (table.nRows === 0) {
+    throw new DataError([{ file: table.file, line: table.headerLine ?? 1, message: 'no data records: the file has a header but no rows after it' }]);
+  }
   const std = resolveStandardColumns(table, options.columns, problems);
   if (problems.length > 0) throw new DataError(problems);
 

@@ -17,7 +17,10 @@ import { parseNumber } from './table.js';
 import type { StandardColumns } from './standard-columns.js';
 import type { DataRecord, StandardItem, Table } from './types.js';
 
-/** Numeric values of one standard column; `bad` marks texts that are not numbers. */
+/**
+ * Numeric values of one standard column; `bad` marks the values already reported: texts that
+ * are not numbers, and numbers beyond the range of a double (e.g. 1e400), both read as NaN.
+ */
 interface ItemValues {
   readonly name: string;
   readonly values: Float64Array;
@@ -29,17 +32,25 @@ const DOSE_ITEMS = ['AMT', 'RATE', 'DUR', 'SS', 'II', 'ADDL'] as const;
 function itemValues(table: Table, j: number, problems: DataProblem[]): ItemValues {
   const col = table.columns[j];
   const bad = new Uint8Array(table.nRows);
-  if (col.kind === 'numeric') return { name: col.name, values: col.values, bad };
   const values = new Float64Array(table.nRows);
+  const flag = (r: number, message: string): void => {
+    bad[r] = 1;
+    problems.push({ file: table.file, line: table.lines[r], column: col.name, message });
+  };
   for (let r = 0; r < table.nRows; r++) {
-    const text = col.values[r];
-    if (text === null) { values[r] = NaN; continue; }
-    const x = parseNumber(text);
-    values[r] = x;
-    if (Number.isNaN(x)) {
-      bad[r] = 1;
-      problems.push({ file: table.file, line: table.lines[r], column: col.name, message: `not a number ('${text}')` });
+    let x: number;
+    if (col.kind === 'numeric') {
+      x = col.values[r];
+    } else {
+      const text = col.values[r];
+      x = text === null ? NaN : parseNumber(text);
+      if (text !== null && Number.isNaN(x)) flag(r, `not a number ('${text}')`);
     }
+    if (x === Infinity || x === -Infinity) {
+      flag(r, 'the value is too large to be a number (beyond ±1.8e308)');
+      x = NaN;
+    }
+    values[r] = x;
   }
   return { name: col.name, values, bad };
 }

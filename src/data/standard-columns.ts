@@ -35,7 +35,8 @@ function headerList(names: readonly string[]): string {
 /**
  * Resolve the standard items of `table`. `mapping` names the header of an item whose column
  * is not called by the item's name, e.g. `{ DV: 'Y' }`. Problems (an unknown mapped name,
- * two columns claiming one item, a missing required column) are appended to `problems`.
+ * two columns claiming one item, a missing required column, a one-column header whose names
+ * are separated by ';' or '|') are appended to `problems`.
  */
 export function resolveStandardColumns(
   table: Table,
@@ -44,6 +45,15 @@ export function resolveStandardColumns(
 ): StandardColumns {
   const { file, names } = table;
   const line = table.headerLine ?? 1;
+  const separator = names.length === 1 ? [';', '|'].find((c) => names[0].includes(c)) : undefined;
+  if (separator !== undefined) {
+    problems.push({
+      file, line,
+      message: `the header is one column '${names[0]}': its names seem separated by '${separator}', `
+        + 'but popkit reads comma- or whitespace-separated files (save the file as CSV with commas)',
+    });
+    return { index: {}, covariates: [] };
+  }
   const index: Partial<Record<StandardItem, number>> = {};
   const claimedBy = new Map<number, StandardItem>();
   const claim = (item: StandardItem, j: number): void => {

@@ -40,7 +40,8 @@
  *    overlap add their rates.
  *
  * Cost: linear in the number of events (one `advance` per event and per generated event).
- * Work buffers are allocated once per call; nothing is allocated per event.
+ * Work buffers are allocated once per system (one event loop per system, reused by every
+ * call); nothing is allocated per event.
  *
  * Sensitivities (predictSubjectWithSensitivities): the same loop carries ∂amounts/∂direction
  * through every step with the system's `advanceWithSensitivities`, given the structural
