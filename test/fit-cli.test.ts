@@ -3,7 +3,7 @@
  * object, fit.json (enough to rebuild the fitted model) and table.csv (one row per record).
  * Reference: NONMEM 7 pheno FOCE-I (reference_values.json), OFV within 0.01.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -96,6 +96,18 @@ describe('popkit fit: user errors and the text summary', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/model file not found/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+  test('an --out that names an existing file is a user error before the fit starts (exit code 2, no stack trace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'popkit-fit-'));
+    try {
+      const file = join(dir, 'taken');
+      writeFileSync(file, '');
+      const r = await run(['fit', modelPath, '--out', file, '--npde', '0', '--max-iter', '0']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`popkit: --out ${file}: cannot create the output directory (a file of that name is in the way)\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   test('an unknown method is refused by the argument parser', async () => {
     const r = await run(['fit', modelPath, '--method', 'saem']);

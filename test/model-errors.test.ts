@@ -49,6 +49,7 @@ describe('model errors name file:line:column', () => {
     ['an unknown symbol in an error model', 'DV ~ proportional(CP, eps_prop)', 'DV ~ proportional(CPX, eps_prop)', `${FILE}:37:21: unknown symbol 'CPX'`, /did you mean CP\?/],
     ['an unknown structure', 'structure 1cmt iv', 'structure 4cmt iv', `${FILE}:33:11: 'structure' expects '<n>cmt <route>'`, /odes/],
     ['a reserved name', 'TVV  = V_WT', 'TIME  = V_WT', `${FILE}:29:3: 'TIME' is a reserved name`, /./],
+    ['a misspelled section keyword', '\nindividual\n', '\nindivdual\n', `${FILE}:27:1: unknown section 'indivdual' (did you mean 'individual'?)`, /sections: name, data/],
   ])('%s', (_what, from, to, prefix, detail) => {
     const err = errorOf(from, to);
     expect(err.message.startsWith(prefix)).toBe(true);

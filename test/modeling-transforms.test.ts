@@ -104,6 +104,7 @@ describe('parameter transforms', () => {
     const free = pure(fixed, (m) => unfixTheta(m, ['APGR_V']));
     expect(free.theta[2]).toMatchObject({ init: 0.2, fixed: false });
     expect(() => fixTheta(pheno, 'NOPE')).toThrow(/no theta NOPE/);
+    expect(() => fixTheta(pheno, 'APGR_V', NaN)).toThrow(/theta APGR_V: initial value NaN is not a finite number/);
   });
 
   it('setInitialEstimates, checked against the bounds', () => {
@@ -111,6 +112,7 @@ describe('parameter transforms', () => {
     expect(m.theta[0]!.init).toBe(0.00469555);
     expect(m.omega[0]!.lower).toEqual([0.0293508]);
     expect(() => setInitialEstimates(pheno, { theta: { APGR_V: -2 } })).toThrow(/initial value -2 is at or below its lower bound -0.99/);
+    expect(() => setInitialEstimates(pheno, { theta: { CL_WT: NaN } })).toThrow(/theta CL_WT: initial value NaN is not a finite number/);
   });
 
   it('setOmegaBlock correlates etas, setOmegaDiagonal splits them again', () => {

@@ -48,6 +48,44 @@ describe('popkit predict (command line)', () => {
     s.obsRecords.forEach((r, j) => expect(Number(rows[r]![9])).toBeCloseTo(f[j]!, 12));
   });
 
+  it('rejects an etas table whose rows of one ID disagree, naming the row and column', async () => {
+    const etas = join(dir, 'etas-conflict.csv');
+    writeFileSync(etas, 'ID,eta_CL,eta_V\n1,0.1,0.2\n1,0.1,0.2\n2,0,0\n2,0,0.3\n');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['predict', 'models/pheno.pkm', '--etas', etas, '--out', join(dir, 'conflict.csv')])).toBe(2);
+      expect(String(stderr.mock.calls[0]![0])).toContain(`${etas}:5: column eta_V: ID 2: eta_V is 0.3 here but 0 on an earlier row of this ID`);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('names on stderr the subjects the model cannot predict instead of writing only missing values', async () => {
+    const modelFile = join(dir, 'zero-cl.pkm');
+    writeFileSync(modelFile, readFileSync('models/bolus_1cpt.pkm', 'utf8').replace('POP_CL = 4 (0, )', 'POP_CL = 0 (, )'));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['predict', modelFile, '--data', 'datasets/Bolus_1CPT.csv', '--out', join(dir, 'zero-cl.csv')])).toBe(0);
+      expect(String(stderr.mock.calls[0]![0])).toMatch(/^popkit: the model gives no prediction for 120 of 120 subjects \(ID 1, 2, .*, …\) at the initial estimates/);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('refuses, as the fit does, a covariate the model computes with that is text on a record', async () => {
+    const data = join(dir, 'pheno-text-wt.csv');
+    const lines = readFileSync('datasets/pheno_sd.csv', 'utf8').split('\n');
+    lines[2] = lines[2]!.split(',').map((v, k) => (k === 3 ? 'heavy' : v)).join(',');
+    writeFileSync(data, lines.join('\n'));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['predict', 'models/pheno.pkm', '--data', data, '--out', join(dir, 'text-wt.csv')])).toBe(2);
+      expect(String(stderr.mock.calls[0]![0])).toBe(`popkit: ${data}:3: column WT: WT is not a number ('heavy'); the model uses WT in arithmetic (compare text categories with == "…")\n`);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
   it('reports a user error with exit code 2 and no stack trace', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

@@ -8,7 +8,7 @@
 import { DataError, ModelError, type DataProblem } from '../errors.js';
 import { requireCovariates, validateCompartments } from '../data/dataset.js';
 import { findColumn } from '../data/standard-columns.js';
-import type { DataRecord, Dataset, SubjectData } from '../data/types.js';
+import type { Dataset, SubjectData } from '../data/types.js';
 import { buildSubjectEvents } from '../events/build.js';
 import type { SubjectEvent, SubjectEvents } from '../events/types.js';
 import type { OdeTolerances } from '../pk/ode.js';
@@ -78,11 +78,8 @@ export function compiledModelOf(model: Model, odeTolerances?: OdeTolerances): Co
  */
 export function bindModel(model: Model, dataset: Dataset, options: BindOptions = {}): ModelBinding {
   const compiled = compiledModelOf(model, options.odeTolerances);
-  const covariateColumns = resolveCovariateColumns(model, dataset);
-  if (covariateColumns.size > 0) requireCovariates(dataset, [...covariateColumns.values()]);
+  const covariateColumns = checkDatasetForModel(model, compiled, dataset);
   const system = compiled.system;
-  if (system !== undefined) validateCompartments(dataset, system.compartments.length, system.compartments);
-  else rejectDoses(model, dataset);
 
   const timeVarying = options.timeVarying ?? model.timeVarying;
   const derivativeDifferences = options.derivativeDifferences ?? 'central';
@@ -90,11 +87,9 @@ export function bindModel(model: Model, dataset: Dataset, options: BindOptions =
     ? (compiled.closedForm ? 1e-5 : 1e-3)
     : (compiled.closedForm ? 1e-7 : 1e-4));
   const problems: DataProblem[] = [];
-  checkNumericCovariates(compiled, dataset, covariateColumns, problems);
-  if (problems.length > 0) throw new DataError(problems);
   const subjects: ModelSubject[] = [];
   for (const subject of dataset.subjects) {
-    const inputRows = Array.from(subject.recordIndices, (r) => inputsOf(compiled, dataset, covariateColumns, dataset.records[r]!));
+    const inputRows = Array.from(subject.recordIndices, (r) => recordInputs(compiled, dataset, covariateColumns, r));
     const localOf = new Map(Array.from(subject.recordIndices, (r, k) => [r, k]));
     const events = system !== undefined ? buildSubjectEvents(dataset, subject, system) : undefined;
     const candidates = events !== undefined ? Array.from(events.observationRecords) : observationRecords(dataset, subject);
@@ -164,7 +159,28 @@ export function resolveCovariateColumns(model: Model, dataset: Dataset): Map<str
   return out;
 }
 
-function inputsOf(compiled: CompiledModel, dataset: Dataset, columns: ReadonlyMap<string, string>, rec: DataRecord): (number | string)[] {
+/**
+ * The checks every use of `model` on `dataset` needs before evaluating it: declared
+ * covariates present on every record (ModelError at the model line), CMT values within the
+ * structure, numeric values where the model does arithmetic with a covariate, and no doses
+ * for a model without compartments (DataError at the data line). Returns the covariate →
+ * column map of {@link resolveCovariateColumns}.
+ */
+export function checkDatasetForModel(model: Model, compiled: CompiledModel, dataset: Dataset): Map<string, string> {
+  const columns = resolveCovariateColumns(model, dataset);
+  if (columns.size > 0) requireCovariates(dataset, [...columns.values()]);
+  const system = compiled.system;
+  if (system !== undefined) validateCompartments(dataset, system.compartments.length, system.compartments);
+  else rejectDoses(model, dataset);
+  const problems: DataProblem[] = [];
+  checkNumericCovariates(compiled, dataset, columns, problems);
+  if (problems.length > 0) throw new DataError(problems);
+  return columns;
+}
+
+/** The compiled model's inputs (data items and covariates, in `compiled.inputs` order) on dataset record `r`. */
+export function recordInputs(compiled: CompiledModel, dataset: Dataset, columns: ReadonlyMap<string, string>, r: number): (number | string)[] {
+  const rec = dataset.records[r]!;
   return compiled.inputs.map((input) => {
     if (input.kind === 'data') {
       switch (input.name) {
@@ -179,7 +195,7 @@ function inputsOf(compiled: CompiledModel, dataset: Dataset, columns: ReadonlyMa
         default: return rec.addl;
       }
     }
-    const v = dataset.covariate(columns.get(input.name)!, rec.index);
+    const v = dataset.covariate(columns.get(input.name)!, r);
     if (v === null) throw new Error(`internal: ${input.name} missing after requireCovariates`);
     return v;
   });
@@ -222,11 +238,16 @@ function rejectDoses(model: Model, dataset: Dataset): void {
 export function withoutObservations(events: SubjectEvents, records: ReadonlySet<number>): SubjectEvents {
   const list: SubjectEvent[] = events.events.map((e) =>
     e.kind === 'observation' && records.has(e.record) ? { kind: 'other', time: e.time, record: e.record } : e);
+  return subjectEventsOf(events.id, list);
+}
+
+/** Subject `id`'s event list with its observation indices and records derived from `events`. */
+export function subjectEventsOf(id: string, events: readonly SubjectEvent[]): SubjectEvents {
   const indices: number[] = [];
-  list.forEach((e, i) => { if (e.kind === 'observation') indices.push(i); });
+  events.forEach((e, i) => { if (e.kind === 'observation') indices.push(i); });
   return {
-    id: events.id, events: list,
+    id, events,
     observationIndices: Int32Array.from(indices),
-    observationRecords: Int32Array.from(indices.map((i) => list[i]!.record)),
+    observationRecords: Int32Array.from(indices.map((i) => events[i]!.record)),
   };
 }

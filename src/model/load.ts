@@ -14,14 +14,17 @@ import type { Model } from './types.js';
  * Example: `loadModelFile('models/pheno.pkm').dataFile` ends with datasets/pheno_sd.csv.
  */
 export function loadModelFile(path: string): Model {
-  let text: string;
+  return parseModel(readModelText(path), path);
+}
+
+/** The text of the model file at `path`; throws ModelError naming the file when it cannot be read. */
+export function readModelText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ModelError(code === 'ENOENT' ? 'model file not found' : `cannot read the model file (${code ?? String(err)})`, { file: path });
   }
-  return parseModel(text, path);
 }
 
 /**

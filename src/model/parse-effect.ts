@@ -6,7 +6,7 @@
  */
 import { parse, type MathNode } from 'mathjs';
 import { ModelError } from '../errors.js';
-import { formatModelNumber, isIdentifier } from './text.js';
+import { formatModelNumber } from './text.js';
 import type { CovariateEffect, CovariateForm } from './types.js';
 
 const FORMS: Readonly<Record<string, CovariateForm>> = {
@@ -115,6 +115,3 @@ export function effectFactor(effect: CovariateEffect): string {
     }
   }
 }
-
-/** True when `name` can be used as a theta name. */
-export const isThetaName = isIdentifier;

@@ -9,7 +9,7 @@ import { STANDARD_ITEMS, type StandardItem } from '../data/types.js';
 import { parseEffect } from './parse-effect.js';
 import { parseErrorModel } from './parse-error-model.js';
 import {
-  findTopLevelWord, isIdentifier, parseModelNumber, splitComment, splitTopLevel,
+  editDistance, findTopLevelWord, isIdentifier, parseModelNumber, splitComment, splitTopLevel,
 } from './text.js';
 import type {
   CovariateDecl, CovariateEffect, DosingDef, DosingItem, Model, ObservationRule, OdeEquation,
@@ -21,6 +21,16 @@ const SECTIONS = new Set([
   'name', 'data', 'covariates', 'theta', 'omega', 'sigma', 'individual', 'effects',
   'structure', 'odes', 'dosing', 'observe',
 ]);
+
+/**
+ * The section keyword that `word`, a lowercase word opening a line at column 1, most likely
+ * misspells (e.g. 'indivdual'), or undefined. Words of 4 letters or more only, so that a
+ * short name such as a covariate is not mistaken for one.
+ */
+function misspelledSection(word: string): string | undefined {
+  if (word.length < 4 || word !== word.toLowerCase()) return undefined;
+  return [...SECTIONS].find((s) => editDistance(word, s) <= (s.length <= 5 ? 1 : 2));
+}
 
 /** One line of the file: its number, code (comment removed, columns intact) and comment. */
 interface Line {
@@ -99,6 +109,10 @@ class ModelReader {
       }
       if (['name', 'data', 'structure'].includes(section)) {
         throw this.error(`'${section}' takes a single line; unexpected text`, line.n, firstNonBlank(code));
+      }
+      const misspelled = header && section !== 'covariates' && !/^[=~(]/.test(header[2]!) ? misspelledSection(header[1]!) : undefined;
+      if (misspelled !== undefined) {
+        throw this.error(`unknown section '${header![1]}' (did you mean '${misspelled}'?); sections: ${[...SECTIONS].join(', ')}`, line.n, 0);
       }
       this.sectionLine(section, line, firstNonBlank(code));
     }

@@ -13,9 +13,7 @@ import { findColumn } from '../data/standard-columns.js';
 import type { Dataset, Table } from '../data/types.js';
 import { buildSubjectEvents } from '../events/build.js';
 import type { SubjectEvent, SubjectEvents } from '../events/types.js';
-import { compiledModelOf, resolveCovariateColumns, type BindOptions } from './bind.js';
-import type { CompiledModel } from './compile.js';
-import { requireCovariates, validateCompartments } from '../data/dataset.js';
+import { checkDatasetForModel, compiledModelOf, recordInputs, subjectEventsOf, type BindOptions } from './bind.js';
 import { ModelSubject } from './subject-evaluator.js';
 import type { Model } from './types.js';
 
@@ -33,6 +31,8 @@ export interface PredictionTable {
   readonly names: readonly string[];
   /** nRecords × names.length, row-major, in dataset record order; NaN where undefined. */
   readonly values: Float64Array;
+  /** IDs of the subjects whose PRED (or IPRED) the model cannot compute at these parameters (e.g. a non-positive clearance); their values are NaN. */
+  readonly unpredicted: readonly string[];
 }
 
 /**
@@ -41,9 +41,7 @@ export interface PredictionTable {
  */
 export function predictRecords(model: Model, dataset: Dataset, options: PredictRecordsOptions = {}): PredictionTable {
   const compiled = compiledModelOf(model, options.odeTolerances);
-  const columns = resolveCovariateColumns(model, dataset);
-  if (columns.size > 0) requireCovariates(dataset, [...columns.values()]);
-  if (compiled.system !== undefined) validateCompartments(dataset, compiled.system.compartments.length, compiled.system.compartments);
+  const columns = checkDatasetForModel(model, compiled, dataset);
   const theta = options.theta ?? Float64Array.from(model.theta.map((t) => t.init));
   if (theta.length !== compiled.thetaNames.length) throw new RangeError(`predictRecords: theta has ${theta.length} values for ${compiled.thetaNames.length} thetas`);
   const etas = options.etas;
@@ -53,10 +51,11 @@ export function predictRecords(model: Model, dataset: Dataset, options: PredictR
   const width = names.length;
   const values = new Float64Array(dataset.records.length * width).fill(NaN);
   const zero = new Float64Array(compiled.etaNames.length);
+  const unpredicted: string[] = [];
 
   for (const subject of dataset.subjects) {
     const records = subject.recordIndices;
-    const inputRows = Array.from(records, (r) => inputsFor(compiled, dataset, columns, r));
+    const inputRows = Array.from(records, (r) => recordInputs(compiled, dataset, columns, r));
     const events = compiled.system !== undefined ? observeEveryRecord(buildSubjectEvents(dataset, subject, compiled.system)) : undefined;
     const obsRecords = events !== undefined ? events.observationRecords : records;
     const localOf = new Map(Array.from(records, (r, k) => [r, k]));
@@ -69,14 +68,16 @@ export function predictRecords(model: Model, dataset: Dataset, options: PredictR
     const n = obsRecords.length;
     const pred = new Float64Array(n);
     const outputs = new Float64Array(n * nOut);
-    if (!evaluator.tabulate(theta, zero, pred, outputs)) pred.fill(NaN), outputs.fill(NaN);
+    let predicted = evaluator.tabulate(theta, zero, pred, outputs);
+    if (!predicted) pred.fill(NaN), outputs.fill(NaN);
     let ipred: Float64Array | undefined;
     if (etas !== undefined) {
       const eta = etas.get(subject.id);
       if (eta === undefined) throw new DataError([{ file: dataset.file, line: dataset.records[records[0]!]!.line, message: `ID ${subject.id} has no row in the etas table` }]);
       ipred = new Float64Array(n);
-      if (!evaluator.tabulate(theta, eta, ipred, outputs)) ipred.fill(NaN), outputs.fill(NaN);
+      if (!evaluator.tabulate(theta, eta, ipred, outputs)) ipred.fill(NaN), outputs.fill(NaN), predicted = false;
     }
+    if (!predicted) unpredicted.push(subject.id);
     for (let j = 0; j < n; j++) {
       const base = obsRecords[j]! * width;
       let col = 0;
@@ -85,15 +86,7 @@ export function predictRecords(model: Model, dataset: Dataset, options: PredictR
       for (let k = 0; k < nOut; k++) values[base + col++] = outputs[j * nOut + k]!;
     }
   }
-  return { names, values };
-}
-
-function inputsFor(compiled: CompiledModel, dataset: Dataset, columns: ReadonlyMap<string, string>, r: number): (number | string)[] {
-  const rec = dataset.records[r]!;
-  const items: Record<string, number> = {
-    TIME: rec.time, AMT: rec.amt, CMT: rec.cmt, EVID: rec.evid, MDV: rec.mdv, RATE: rec.rate, II: rec.ii, SS: rec.ss, ADDL: rec.addl,
-  };
-  return compiled.inputs.map((input) => (input.kind === 'data' ? items[input.name]! : dataset.covariate(columns.get(input.name)!, r)!));
+  return { names, values, unpredicted };
 }
 
 /** The events with an observation right after every data record that is not one (each record observed once). */
@@ -104,19 +97,14 @@ export function observeEveryRecord(subject: SubjectEvents): SubjectEvents {
     const dataRecord = e.kind !== 'observation' && !(e.kind === 'dose' && e.additional);
     if (dataRecord) events.push({ kind: 'observation', time: e.time, cmt: 0, record: e.record });
   }
-  const indices: number[] = [];
-  events.forEach((e, i) => { if (e.kind === 'observation') indices.push(i); });
-  return {
-    id: subject.id, events,
-    observationIndices: Int32Array.from(indices),
-    observationRecords: Int32Array.from(indices.map((i) => events[i]!.record)),
-  };
+  return subjectEventsOf(subject.id, events);
 }
 
 /**
  * Individual etas from a table with an ID column and one column per eta (named as in the
- * model's omega section; other columns are ignored). Throws DataError for a missing column
- * or a value that is not a number.
+ * model's omega section; other columns are ignored). Several rows per ID (a NONMEM
+ * patab) are accepted when they agree. Throws DataError for a missing column, a value that
+ * is not a number, or rows of one ID with different etas.
  */
 export function etasFromTable(table: Table, etaNames: readonly string[]): Map<string, Float64Array> {
   const problems: DataProblem[] = [];
@@ -145,8 +133,13 @@ export function etasFromTable(table: Table, etaNames: readonly string[]): Map<st
       if (!Number.isFinite(x)) problems.push({ file: table.file, line: table.lines[r]!, column: col.name, message: `${etaNames[k]} is not a number` });
       eta[k] = x;
     });
-    if (out.has(idValue)) continue;
-    out.set(idValue, eta);
+    const earlier = out.get(idValue);
+    if (earlier === undefined) {
+      out.set(idValue, eta);
+    } else {
+      const k = eta.findIndex((x, i) => Number.isFinite(x) && x !== earlier[i]);
+      if (k >= 0) problems.push({ file: table.file, line: table.lines[r]!, column: table.columns[etaColumns[k]!]!.name, message: `ID ${idValue}: ${etaNames[k]} is ${eta[k]} here but ${earlier[k]} on an earlier row of this ID` });
+    }
   }
   if (problems.length > 0) throw new DataError(problems);
   return out;

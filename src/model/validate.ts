@@ -13,6 +13,7 @@ import { effectTarget, renderIndividual } from './render.js';
 import {
   CONTEXT_HELP, RESERVED, Scope, closedFormParameterNames, compartmentNames, type ExpressionContext,
 } from './scope.js';
+import { editDistance } from './text.js';
 import type { Model, SourceLocation, VarianceBlock } from './types.js';
 
 /** Check `model`; returns it (deeply frozen) or throws the first ModelError found. */
@@ -77,6 +78,7 @@ class Checker {
   private checkThetas(): void {
     for (const t of this.model.theta) {
       if (!(t.lower < t.upper)) throw this.fail(`theta ${t.name}: lower bound ${t.lower} is not below upper bound ${t.upper}`, t.at);
+      if (!Number.isFinite(t.init)) throw this.fail(`theta ${t.name}: initial value ${t.init} is not a finite number`, t.at);
       if (t.fixed ? t.init < t.lower || t.init > t.upper : t.init <= t.lower || t.init >= t.upper) {
         const where = t.init <= t.lower ? `at or below its lower bound ${t.lower}` : `at or above its upper bound ${t.upper}`;
         throw this.fail(`theta ${t.name}: initial value ${t.init} is ${where}; an estimated theta must start strictly inside its bounds`, t.at);
@@ -274,17 +276,6 @@ function unknownSymbolMessage(
 
 function contextName(context: ExpressionContext): string {
   return context === 'error' ? 'an observation rule' : context === 'when' ? `an 'if' condition` : `the ${context} section`;
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -33,11 +33,18 @@ export interface MatrixJson {
   readonly fixed: boolean[];
 }
 
+/** Standard error of each estimated parameter by its NONMEM label (THETA(1), OMEGA(2,1), …); empty without a successful covariance step. */
+export function standardErrorsByLabel(fit: FitResult): Map<string, number> {
+  const seOf = new Map<string, number>();
+  const se = fit.covariance?.status === 'ok' ? fit.covariance.se : undefined;
+  if (se) fit.estimated.forEach((e, k) => seOf.set(e.label, se[k]!));
+  return seOf;
+}
+
 /** The fit as a plain JSON-ready object (snake_case keys, as the command line documents). */
 export function fitResultToJson(fit: FitResult, source: FitSource = {}, options: { includeSubjects?: boolean; includeModelText?: boolean } = {}): Record<string, unknown> {
   const cov = fit.covariance;
-  const seOf = new Map<string, number>();
-  if (cov?.status === 'ok' && cov.se) fit.estimated.forEach((e, k) => seOf.set(e.label, cov.se![k]));
+  const seOf = standardErrorsByLabel(fit);
   const theta: ThetaJson[] = fit.thetaNames.map((name, i) => {
     const se = seOf.get(`THETA(${i + 1})`);
     return {

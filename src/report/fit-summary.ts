@@ -4,15 +4,15 @@
  * shrinkage, and the covariance step's outcome.
  */
 import type { FitResult } from '../estimation/types.js';
+import { standardErrorsByLabel } from './fit-json.js';
 
 const METHOD_NAMES = { fo: 'FO', foce: 'FOCE', focei: 'FOCE-I (interaction)', laplace: 'Laplace (interaction)' } as const;
 
 /** Multi-line summary text (ends with a newline). */
 export function formatFitSummary(fit: FitResult): string {
   const out: string[] = [];
-  const seOf = new Map<string, number>();
+  const seOf = standardErrorsByLabel(fit);
   const cov = fit.covariance;
-  if (cov?.status === 'ok' && cov.se) fit.estimated.forEach((e, k) => seOf.set(e.label, cov.se![k]));
   out.push(`Model ${fit.modelName}: ${METHOD_NAMES[fit.method]}, ${fit.nSubjects} subjects, ${fit.nObs} observations`);
   out.push('');
   out.push(`MINIMIZATION ${fit.converged ? 'SUCCESSFUL' : 'TERMINATED'}: ${fit.status}`);

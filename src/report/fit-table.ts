@@ -7,6 +7,7 @@
  */
 import type { DataRecord } from '../data/types.js';
 import type { FitResult } from '../estimation/types.js';
+import { csvField } from './csv.js';
 
 /** CSV text of the record table (header line included, '\n' line ends). */
 export function fitTableCsv(fit: FitResult, records?: readonly DataRecord[]): string {
@@ -29,13 +30,13 @@ export function fitTableCsv(fit: FitResult, records?: readonly DataRecord[]): st
     for (const rec of records) {
       const o = obsAt.get(rec.index);
       const s = o?.subject ?? bySubject.get(rec.id);
-      const base = [csvText(rec.id), cell(rec.time)];
+      const base = [csvField(rec.id), cell(rec.time)];
       if (o) lines.push([...base, cell(o.subject.dv[o.j]), '0', ...obsCells(o.subject, o.j), ...tail(s)].join(','));
       else lines.push([...base, Number.isFinite(rec.dv) ? cell(rec.dv) : '.', '1', '.', '.', '.', '.', '.', '.', '.', ...tail(s)].join(','));
     }
   } else {
     for (const s of fit.subjects) {
-      for (let j = 0; j < s.dv.length; j++) lines.push([csvText(s.id), '.', cell(s.dv[j]), '0', ...obsCells(s, j), ...tail(s)].join(','));
+      for (let j = 0; j < s.dv.length; j++) lines.push([csvField(s.id), '.', cell(s.dv[j]), '0', ...obsCells(s, j), ...tail(s)].join(','));
     }
   }
   return lines.join('\n') + '\n';
@@ -43,8 +44,4 @@ export function fitTableCsv(fit: FitResult, records?: readonly DataRecord[]): st
 
 function cell(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(10))) : '.';
-}
-
-function csvText(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

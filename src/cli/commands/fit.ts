@@ -1,15 +1,17 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { PopkitError } from '../../errors.js';
 import { fitPopulation } from '../../estimation/fit.js';
 import { ESTIMATION_METHODS, type CovarianceMethod, type EstimationMethod } from '../../estimation/types.js';
 import { bindModel } from '../../model/bind.js';
-import { loadModelFile, readModelDataset } from '../../model/load.js';
+import { readModelDataset, readModelText } from '../../model/load.js';
+import { parseModel } from '../../model/parse.js';
 import { fitResultToJson } from '../../report/fit-json.js';
 import { formatFitSummary } from '../../report/fit-summary.js';
 import { fitTableCsv } from '../../report/fit-table.js';
 import type { CliCommand } from '../command.js';
+import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
 interface FitArgs {
   model: string;
@@ -51,11 +53,13 @@ export const fitCommand: CliCommand<FitArgs> = {
     }
     const workers = parseWorkers(args.workers);
     const modelFile = args.model;
-    const model = loadModelFile(modelFile);
     const modelText = readModelText(modelFile);
+    const model = parseModel(modelText, modelFile);
     const dataset = readModelDataset(model, args.data);
     const dataFile = dataset.file;
     const bound = bindModel(model, dataset);
+    const outDir = args.out ?? `${basename(modelFile, extname(modelFile))}-fit`;
+    makeOutputDirectory(outDir);
     const start = performance.now();
     let lastReport = start;
     const fit = fitPopulation(bound, {
@@ -68,11 +72,9 @@ export const fitCommand: CliCommand<FitArgs> = {
         }
       },
     });
-    const outDir = args.out ?? `${basename(modelFile, extname(modelFile))}-fit`;
-    mkdirSync(outDir, { recursive: true });
     const source = { modelFile: resolve(modelFile), modelText, dataFile: resolve(dataFile), popkitVersion: popkitVersion() };
-    writeFileSync(join(outDir, 'fit.json'), JSON.stringify(fitResultToJson(fit, source), null, 2) + '\n');
-    writeFileSync(join(outDir, 'table.csv'), fitTableCsv(fit, dataset.records));
+    writeOutputFile(join(outDir, 'fit.json'), JSON.stringify(fitResultToJson(fit, source), null, 2) + '\n');
+    writeOutputFile(join(outDir, 'table.csv'), fitTableCsv(fit, dataset.records));
     if (args.json) {
       process.stdout.write(JSON.stringify(fitResultToJson(fit, source, { includeSubjects: false, includeModelText: false }), null, 2) + '\n');
     } else {
@@ -90,14 +92,6 @@ function parseWorkers(text: string): number | 'auto' {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new PopkitError(`--workers must be a positive integer or 'auto' (got ${text})`);
   return n;
-}
-
-function readModelText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PopkitError(`cannot read model file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 function popkitVersion(): string | undefined {

@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { PopkitError } from '../../errors.js';
 import { readTable } from '../../data/dataset.js';
 import type { Table } from '../../data/types.js';
 import { loadModelFile, readModelDataset } from '../../model/load.js';
 import { etasFromTable, predictRecords, type PredictionTable } from '../../model/predict-table.js';
+import { csvField } from '../../report/csv.js';
 import type { CliCommand } from '../command.js';
+import { writeOutputFile } from '../output.js';
 
 interface PredictArgs {
   model: string;
@@ -17,7 +17,8 @@ interface PredictArgs {
 /**
  * `popkit predict <model> [--data csv] [--out csv] [--etas csv]`: predictions for every
  * record, as CSV: the input columns, then PRED (η = 0), IPRED (with --etas) and each output
- * of the model's observe section. Writes to --out, or to standard output.
+ * of the model's observe section. Writes to --out, or to standard output. Subjects the
+ * model cannot predict (e.g. a non-positive clearance) are named on standard error.
  */
 export const predictCommand: CliCommand<PredictArgs> = {
   command: 'predict <model>',
@@ -34,23 +35,19 @@ export const predictCommand: CliCommand<PredictArgs> = {
     const etaNames = model.omega.flatMap((b) => b.names);
     const etas = args.etas !== undefined ? etasFromTable(readTable(args.etas), etaNames) : undefined;
     const table = predictRecords(model, dataset, { etas });
+    if (table.unpredicted.length > 0) {
+      const ids = table.unpredicted;
+      process.stderr.write(`popkit: the model gives no prediction for ${ids.length} of ${dataset.subjects.length} subjects (ID ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}) at the initial estimates${etas !== undefined ? ' or the given etas' : ''}; their PRED${etas !== undefined ? '/IPRED' : ''} and outputs are written '.'\n`);
+    }
     const csv = predictionCsv(dataset.table, table);
     if (args.out !== undefined) {
-      try {
-        writeFileSync(args.out, csv);
-      } catch (err) {
-        throw new PopkitError(`cannot write ${args.out}: ${(err as Error).message}`);
-      }
+      writeOutputFile(args.out, csv);
     } else {
       process.stdout.write(csv);
     }
     return 0;
   },
 };
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /**
  * The input table with the prediction columns appended (missing values written '.').
