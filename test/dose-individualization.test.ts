@@ -44,6 +44,26 @@ describe('MAP estimates equal the EBEs of a FOCE-I fit (pheno, |Δη| < 1e-6)', 
       expect(post.covariance[0]).toBeLessThan(fit.omega[0]!);
     }
   });
+
+  test('without a dose count the course reaches steady state (phenobarbital, half-life ~160 h)', () => {
+    // Reference: the same recommendation for a 240-dose course (120 days, ~18 half-lives),
+    // whose last interval is at steady state; tolerance 1% (the default course's stopping rule).
+    // One week's course (x14) recommended 0.45 mg q12h here, while its trough was still falling
+    // from the patient's earlier doses: less than half the steady-state dose.
+    const history = patientHistory(readTable(new URL('../examples/pheno_patient.csv', import.meta.url).pathname));
+    const options: DoseOptions = {
+      bind: binderOf(model), values: { theta: fit.theta, omega: fit.omega, sigma: fit.sigma },
+      target: parseTarget('trough 15-25'), form: parseRegimen('? mg iv'), doseTargets: doseTargetsOf(model),
+      intervals: [12], seed: 3, samples: 200,
+    };
+    const byDefault = individualizeDose(history, options).options[0]!;
+    const long = individualizeDose(history, { ...options, doses: 240 }).options[0]!;
+    const week = individualizeDose(history, { ...options, doses: 14 }).options[0]!;
+    expect(byDefault.steadyState).toBe(true);
+    expect(byDefault.regimen.blocks[0]!.count).toBeGreaterThan(14);
+    expect(Math.abs(byDefault.amount / long.amount - 1)).toBeLessThan(0.01);
+    expect(week.amount).toBeLessThan(0.6 * long.amount);
+  });
 });
 
 describe('a priori doses worked by hand (1-cmt iv, CL 2 L/h, V 20 L, one 100 mg dose at 0 h)', () => {
@@ -93,6 +113,12 @@ describe('a priori doses worked by hand (1-cmt iv, CL 2 L/h, V 20 L, one 100 mg 
     expect(half.options[0]!.amount).toBeLessThan(o.amount);
     // With η = 0 the median draw sits near the MAP prediction.
     expect(Math.abs(half.options[0]!.predicted - 2)).toBeLessThan(0.2);
+  });
+  test('a probability of attainment outside (0, 1) or a start that is not a time is refused, naming the option', () => {
+    for (const confidence of [1.5, 0, Number.NaN]) {
+      expect(() => individualizeDose(history, base({ target: parseTarget('trough >= 2'), confidence }))).toThrow(/required probability of attainment must be between 0 and 1/);
+    }
+    expect(() => individualizeDose(history, base({ start: Number.NaN }))).toThrow(/the start of the plan must be a time in h \(got NaN\)/);
   });
   test('candidate intervals and rounding', () => {
     const r = individualizeDose(history, base({ intervals: [8, 12, 24], roundTo: 25, doses: 3 }));

@@ -52,6 +52,9 @@ describe('popkit simulate', () => {
     expect(await main(['simulate', modelPath('pheno.pkm'), '--regimen', '20 mg/kg iv', '--out', join(dir, 'd')])).toBe(2);
     expect(err.join('')).toMatch(/reads the covariates WT .*APGR/);
     expect(err.join('')).not.toMatch(/at .*\.js:\d+/);
+    err = [];
+    expect(await main(['simulate', modelPath('theo_sd.pkm'), '--regimen', '320 mg po q24h x3', '--n', '2', '--threshold', 'abc', '--out', join(dir, 'd')])).toBe(2);
+    expect(err.join('')).toMatch(/--threshold must be a concentration \(got NaN\)/);
   });
 });
 
@@ -61,6 +64,11 @@ describe('popkit vpc and popkit dose', () => {
     expect(readFileSync(join(dir, 'v', 'vpc.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(dir, 'v', 'vpc.csv'), 'utf8').split('\n').length).toBe(1 + 5 + 1);
     expect(out.join('')).toMatch(/Prediction-corrected VPC of pheno/);
+  });
+  test('vpc says how many observations fall outside fixed bin edges', async () => {
+    expect(await main(['vpc', modelPath('pheno.pkm'), '--n', '5', '--bins', '0,24,48', '--out', join(dir, 'v2')])).toBe(0);
+    // pheno_sd.csv: 155 observations, 64 of them at times 0-48 h (counted from the file).
+    expect(out.join('')).toMatch(/155 observations, 2 bins; 91 observation\(s\) outside the bin edges 0-48 h are left out/);
   });
   test('dose recommends a dose and writes dose.json', async () => {
     const patient = join(dir, 'patient.csv');

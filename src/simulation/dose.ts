@@ -9,7 +9,8 @@
  * evaluated in the plan's last dosing interval — trough: the concentration just before the
  * next dose would be due; peak: the maximum over that interval (dense grid, infusion ends
  * included); AUC: over that interval, or over the last N hours for aucN — so the patient's
- * history is included (for a long course this is the steady state).
+ * history is included. Without a dose count (form or option), the course is made long enough
+ * for that interval to be at steady state (STEADY_STATE_CHANGE).
  *
  * Choice of dose:
  *  - a range [lower, upper]: the dose at which the MAP prediction equals the range's
@@ -44,7 +45,10 @@ export interface DoseOptions {
   /** The planned regimen with its amount to be chosen (amount NaN), starting at time 0. */
   readonly form: Regimen;
   readonly doseTargets: DoseTargets;
-  /** Number of planned doses; default: the form's count when it gives one, else one week's worth (⌈168 h / interval⌉). */
+  /**
+   * Number of planned doses; default: the form's count when it gives one, else a course long
+   * enough for the target's interval to be at steady state (see STEADY_STATE_CHANGE).
+   */
   readonly doses?: number;
   /** Candidate dosing intervals (h); default: the form's interval, else the patient's current one. */
   readonly intervals?: readonly number[];
@@ -75,6 +79,11 @@ export interface DoseOption {
   readonly probability: number;
   /** Draws without a valid prediction (left out). */
   readonly failedDraws: number;
+  /**
+   * False when the default course reached its longest (one year) without the target's
+   * interval reaching steady state; true otherwise (including a course the user gave).
+   */
+  readonly steadyState: boolean;
 }
 
 export interface DoseRecommendation {
@@ -92,6 +101,16 @@ export interface DoseRecommendation {
 const ALLOWED = new Set(['CTROUGH', 'CMIN', 'CMAX', 'AUC']);
 
 /**
+ * Default course (no dose count given): starting from one week's worth of doses, the course is
+ * doubled until doubling it changes the MAP prediction of the target metric at the
+ * recommended dose by less than this fraction — the last interval is then at steady state, so
+ * a drug with a long half-life (or a history of higher doses) is not under-dosed by a
+ * recommendation read off a course that has not reached it. At most MAX_COURSE_HOURS.
+ */
+const STEADY_STATE_CHANGE = 0.01;
+const MAX_COURSE_HOURS = 24 * 365;
+
+/**
  * Recommend a dose for the patient of `history` (see the module comment). Throws PopkitError
  * for a target metric that does not grow with dose, an interval that cannot hold an aucN
  * window, or a target no dose can reach.
@@ -104,6 +123,10 @@ export function individualizeDose(history: PatientHistory, options: DoseOptions)
   if (options.doses !== undefined && !(Number.isInteger(options.doses) && options.doses >= 1)) {
     throw new PopkitError(`dose: the number of planned doses must be a whole number ≥ 1 (got ${options.doses})`);
   }
+  if (options.confidence !== undefined && !(options.confidence > 0 && options.confidence < 1)) {
+    throw new PopkitError(`dose: the required probability of attainment must be between 0 and 1 (got ${options.confidence})`);
+  }
+  if (options.start !== undefined && !Number.isFinite(options.start)) throw new PopkitError(`dose: the start of the plan must be a time in h (got ${options.start})`);
   const scale = options.observationScale ?? 'linear';
   const bound = options.bind(history.dataset);
   const subject = bound.subjects[0]!;
@@ -146,7 +169,7 @@ export function individualizeDose(history: PatientHistory, options: DoseOptions)
   const formInterval = options.form.blocks[0]!.interval;
   const intervals = options.intervals ?? (formInterval > 0 ? [formInterval] : history.interval !== undefined ? [history.interval] : []);
   if (intervals.length === 0) throw new PopkitError('dose: give the dosing interval (--interval, or q<h> in the regimen form)');
-  const results = intervals.map((tau) => optionFor(history, options, tau, posterior, draws, K, q, bound.nEps, scale));
+  const results = intervals.map((tau) => steadyOptionFor(history, options, tau, posterior, draws, K, q, bound.nEps, scale));
   let recommended = 0;
   results.forEach((r, i) => { if (r.probability > results[recommended]!.probability + 1e-12) recommended = i; });
   return { posterior, etaNames: bound.parameters.omega.names, individualParameters, levels, options: results, recommended };
@@ -192,15 +215,42 @@ class PlanEvaluator {
   }
 }
 
-function optionFor(
+/**
+ * The option for interval `tau`: with the course the user gave (options.doses or the form's
+ * count), or else the shortest doubling of one week's course at steady state (see
+ * STEADY_STATE_CHANGE).
+ */
+function steadyOptionFor(
   history: PatientHistory, options: DoseOptions, tau: number, posterior: EtaPosterior, draws: Float64Array, K: number, q: number, nEps: number,
   scale: ObservationScale,
 ): DoseOption {
   if (!(tau > 0)) throw new PopkitError(`dose: a dosing interval must be positive (got ${tau})`);
+  const block = options.form.blocks[0]!;
+  const given = options.doses ?? (block.count > 1 ? block.count : undefined);
+  if (given !== undefined) return optionFor(history, options, tau, given, posterior, draws, K, q, nEps, scale);
+  const most = Math.max(1, Math.ceil(MAX_COURSE_HOURS / tau - 1e-9));
+  let count = Math.min(most, Math.max(1, Math.ceil(168 / tau - 1e-9)));
+  for (;;) {
+    const option = optionFor(history, options, tau, count, posterior, draws, K, q, nEps, scale);
+    if (count >= most) return { ...option, steadyState: false };
+    const longer = Math.min(most, 2 * count);
+    const check = optionFor(history, options, tau, longer, posterior, draws, K, q, nEps, scale, option.amount);
+    if (Math.abs(check.predicted - option.predicted) <= STEADY_STATE_CHANGE * Math.abs(check.predicted)) return option;
+    count = longer;
+  }
+}
+
+/**
+ * The option for interval `tau` and a course of `count` doses; with `atAmount`, only the MAP
+ * prediction at that amount (no search, no draws: percentiles and probability NaN).
+ */
+function optionFor(
+  history: PatientHistory, options: DoseOptions, tau: number, count: number, posterior: EtaPosterior, draws: Float64Array, K: number,
+  q: number, nEps: number, scale: ObservationScale, atAmount?: number,
+): DoseOption {
   const template = options.form;
   const start = options.start ?? history.lastDoseTime + (history.interval ?? tau);
   const block = template.blocks[0]!;
-  const count = options.doses ?? (block.count > 1 ? block.count : Math.max(1, Math.ceil(168 / tau - 1e-9)));
   const plan = new Regimen([{ ...block, start: 0, interval: count > 1 ? tau : 0, count }]).shift(start);
   const times = doseTimes(plan);
   const lastPlanned = times[times.length - 1]!;
@@ -233,6 +283,12 @@ function optionFor(
     return { p: valid > 0 ? hit / valid : NaN, failed: K - valid };
   };
 
+  if (atAmount !== undefined) {
+    return {
+      interval: tau, amount: atAmount, regimen: plan.withAmount(atAmount), window, predicted: atMap(atAmount),
+      percentiles: [NaN, NaN, NaN], probability: NaN, failedDraws: 0, steadyState: true,
+    };
+  }
   const a0 = history.lastDose.amt > 0 ? history.lastDose.amt : 1;
   let amount: number;
   const twoSided = Number.isFinite(target.lower) && Number.isFinite(target.upper);
@@ -256,7 +312,7 @@ function optionFor(
   return {
     interval: tau, amount, regimen: plan.withAmount(amount), window, predicted: atMap(amount),
     percentiles: [quantileSorted(sorted, 0.05), quantileSorted(sorted, 0.5), quantileSorted(sorted, 0.95)],
-    probability: p, failedDraws: failed,
+    probability: p, failedDraws: failed, steadyState: true,
   };
 }
 

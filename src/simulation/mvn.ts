@@ -60,9 +60,3 @@ export function lowerTimesInto(out: Float64Array, l: Float64Array, z: Float64Arr
     out[i] = s;
   }
 }
-
-/** True when every entry of the n×n matrix is zero. */
-export function isZeroMatrix(m: Float64Array): boolean {
-  for (let i = 0; i < m.length; i++) if (m[i] !== 0) return false;
-  return true;
-}

@@ -48,7 +48,7 @@ export const doseCommand: CliCommand<DoseArgs> = {
     .option('target', { type: 'string', demandOption: true, describe: 'e.g. "trough 10-15", "auc24 400-600", "peak 20-30", "trough >= 10" (model units)' })
     .option('interval', { type: 'string', describe: 'dosing interval in h, or candidates: 8,12,24 (default: the form\'s, else the patient\'s current one)' })
     .option('regimen-form', { type: 'string', describe: 'the planned regimen without its amount, e.g. "iv over 1 h q12h x10" (default: as the last dose)' })
-    .option('doses', { type: 'number', describe: 'number of planned doses (default: the form\'s count, else one week)' })
+    .option('doses', { type: 'number', describe: 'number of planned doses (default: the form\'s count, else a course long enough to reach steady state)' })
     .option('start', { type: 'number', describe: 'time of the first planned dose in h (default: last dose + current interval)' })
     .option('samples', { type: 'number', default: 1000, describe: 'posterior draws for the uncertainty' })
     .option('seed', { type: 'number', default: 12345, describe: 'seed of the posterior draws' })
@@ -130,6 +130,7 @@ function resultJson(r: DoseRecommendation, history: PatientHistory, args: DoseAr
       interval: o.interval, amount: o.amount, amount_unit: unit ?? null, regimen: o.regimen.toString(unit), window: o.window,
       predicted_map: o.predicted, p5: o.percentiles[0], p50: o.percentiles[1], p95: o.percentiles[2],
       probability_of_target: o.probability, failed_draws: o.failedDraws, recommended: i === r.recommended,
+      steady_state: o.steadyState,
     })),
   };
 }
@@ -159,6 +160,9 @@ function formatDoseSummary(
       + `${(Number.isNaN(o.probability) ? 'NA' : `${(100 * o.probability).toFixed(1)}%`).padStart(12)}${i === r.recommended && r.options.length > 1 ? '  <- recommended' : ''}`
       + `${o.failedDraws > 0 ? ` (${o.failedDraws} draws without a valid prediction)` : ''}`);
   });
+  for (const o of r.options) {
+    if (!o.steadyState) out.push(`  warning: with a ${f(o.interval)} h interval the target's interval is not at steady state even after a year; the dose is for the plan's last interval`);
+  }
   const best = r.options[r.recommended]!;
   out.push('', `Recommended: ${best.regimen.toString(unit, 4)}${unit === undefined ? ' (amounts in the data\'s unit)' : ''}`);
   return out.join('\n') + '\n';

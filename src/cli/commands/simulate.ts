@@ -64,6 +64,7 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
   async run(args: ArgumentsCamelCase<SimulateArgs>): Promise<number> {
     if (!(Number.isInteger(args.n) && args.n >= 1)) throw new PopkitError(`--n must be a whole number ≥ 1 (got ${args.n})`);
     checkSeed(args.seed);
+    if (args.threshold !== undefined && !Number.isFinite(args.threshold)) throw new PopkitError(`--threshold must be a concentration (got ${args.threshold})`);
     const fitted = loadFittedModel(args.model);
     const model = fitted.model;
     const { regimen, amountUnit } = parseRegimenText(args.regimen, args.amountUnit !== undefined ? { amountUnit: args.amountUnit } : {});

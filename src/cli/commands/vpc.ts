@@ -74,10 +74,12 @@ export const vpcCommand: CliCommand<VpcArgs> = {
     writeFileSync(join(outDir, 'vpc_observations.csv'), vpcObservationsCsv(result));
     writeFileSync(join(outDir, 'vpc.svg'), vpcSvg(result, { title: `${result.predictionCorrected ? 'pcVPC' : 'VPC'} of ${model.name} (${basename(dataset.file)})`, logY: args.logY }));
 
+    const unbinned = result.observations.filter((o) => o.bin < 0).length;
     const lines = [
       `${result.predictionCorrected ? 'Prediction-corrected VPC' : 'VPC'} of ${model.name} on ${dataset.file}: ${result.replicates} replicates, seed ${args.seed}, `
         + `${fitted.source === 'fit' ? 'final estimates' : 'initial estimates'}`,
-      `  ${result.observations.length} observations, ${result.bins.length} bins${result.stratify ? `, stratified by ${result.stratify} (${result.strata.join(', ')})` : ''}`,
+      `  ${result.observations.length} observations, ${result.bins.length} bins${result.stratify ? `, stratified by ${result.stratify} (${result.strata.join(', ')})` : ''}`
+        + `${unbinned > 0 ? `; ${unbinned} observation(s) outside the bin edges ${formatValue(result.bins[0]!.lower, 4)}-${formatValue(result.bins[result.bins.length - 1]!.upper, 4)} h are left out` : ''}`,
       '',
       `  ${'stratum'.padEnd(10)}${'bin (h)'.padEnd(18)}${'n'.padStart(5)}   observed ${pct(result.probabilities)} vs simulated median [${Math.round(result.interval * 100)}% PI]`,
     ];
