@@ -90,6 +90,15 @@ describe('data errors at bind time name the data line', () => {
     expect(() => bindModel(m, readModelDataset(m))).toThrow(/warfarin\.csv:\d+: ID 1: this observation matches no rule/);
   });
 
+  it('a modelled-rate dose (RATE = -1) into a compartment without RATE() in the model', () => {
+    const pheno = loadModelFile('models/pheno.pkm');
+    const ds = parseDataset('ID,TIME,AMT,RATE,DV,WT,APGR\n1,0,25,-1,.,1.4,7\n1,2,0,0,17,1.4,7\n', 'rate.csv');
+    expect(() => bindModel(pheno, ds)).toThrow(DataError);
+    expect(() => bindModel(pheno, ds)).toThrow(/rate\.csv:2: column RATE: RATE = -1 asks the model for the infusion rate of compartment 1 \(central\), but pheno .* has no RATE\(central\)/);
+    const withRate = parseModel(readFileSync('models/pheno.pkm', 'utf8').replace('structure 1cmt iv', 'structure 1cmt iv\n\ndosing\n  RATE(central) = 10'), 'models/pheno_rate.pkm');
+    expect(bindModel(withRate, ds).subjects).toHaveLength(1);
+  });
+
   it('a DV that cannot be log-transformed', () => {
     const exp = parseModel(readFileSync('models/wang2007_proportional.pkm', 'utf8').replace('proportional(IPRED, eps_prop)', 'exponential(IPRED, eps_prop)'), 'models/e.pkm');
     const ds = parseDataset('ID,TIME,DV\n1,0,10\n1,1,-2\n', 'neg.csv');

@@ -170,8 +170,12 @@ export function checkDatasetForModel(model: Model, compiled: CompiledModel, data
   const columns = resolveCovariateColumns(model, dataset);
   if (columns.size > 0) requireCovariates(dataset, [...columns.values()]);
   const system = compiled.system;
-  if (system !== undefined) validateCompartments(dataset, system.compartments.length, system.compartments);
-  else rejectDoses(model, dataset);
+  if (system !== undefined) {
+    validateCompartments(dataset, system.compartments.length, system.compartments);
+    checkModelledInfusions(model, compiled, dataset, system.defaultDoseCompartment);
+  } else {
+    rejectDoses(model, dataset);
+  }
   const problems: DataProblem[] = [];
   checkNumericCovariates(compiled, dataset, columns, problems);
   if (problems.length > 0) throw new DataError(problems);
@@ -222,6 +226,28 @@ function selectRule(compiled: CompiledModel, inputs: readonly (number | string)[
 
 function observationRecords(dataset: Dataset, subject: SubjectData): number[] {
   return Array.from(subject.recordIndices).filter((r) => dataset.records[r]!.evid === 0 && dataset.records[r]!.mdv === 0);
+}
+
+/**
+ * RATE = -1 (modelled rate) and RATE = -2 (modelled duration) doses need the model to give
+ * RATE(cmt) or DUR(cmt) for the dose's compartment; otherwise every prediction of the subject
+ * would fail. Refused here, naming the record, as NONMEM refuses such a data record.
+ */
+function checkModelledInfusions(model: Model, compiled: CompiledModel, dataset: Dataset, defaultCmt: number): void {
+  const problems: DataProblem[] = [];
+  for (const r of dataset.records) {
+    if ((r.evid !== 1 && r.evid !== 4) || (r.rate !== -1 && r.rate !== -2)) continue;
+    const c = r.cmt > 0 ? r.cmt - 1 : defaultCmt;
+    const item = r.rate === -1 ? 'RATE' : 'DUR';
+    if (compiled.doseVars[item][c]! >= 0) continue;
+    problems.push({
+      file: dataset.file, line: r.line, column: dataset.standardColumns?.RATE ?? 'RATE',
+      message: `RATE = ${r.rate} asks the model for the ${r.rate === -1 ? 'infusion rate' : 'infusion duration'} of compartment ${c + 1} `
+        + `(${compiled.compartments[c]}), but ${model.name}${model.file ? ` (${model.file})` : ''} has no ${item}(${compiled.compartments[c]}) in its dosing section`,
+    });
+    if (problems.length >= 10) break;
+  }
+  if (problems.length > 0) throw new DataError(problems);
 }
 
 function rejectDoses(model: Model, dataset: Dataset): void {
