@@ -311,13 +311,14 @@ export class ModelSubject implements SubjectEvaluator {
   ): boolean {
     this.computeVars(theta, eta, true);
     const { nVar, nEta, nCmt, nEps } = this;
-    if (this.c.system !== undefined && this.nSens > 0 && this.fillRows(this.main, 0, 0) && this.fillTangents()) {
+    if (this.c.system !== undefined && !this.fillRows(this.main, 0, 0)) return false;
+    if (this.c.system !== undefined && this.nSens > 0 && this.fillTangents()) {
       if (!this.predictWithSensitivities()) return false;
       // An ODE integrated with its sensitivities takes other steps than alone: the amounts
       // come from a plain run, so that f is the same as evaluate's, bit for bit.
       if (!this.c.closedForm && !this.predict(this.main, this.amounts)) return false;
     } else if (this.c.system !== undefined) {
-      if (!this.fillRows(this.main, 0, 0) || !this.predict(this.main, this.amounts)) return false;
+      if (!this.predict(this.main, this.amounts)) return false;
       const da = this.damounts;
       da.fill(0);
       const step = this.step;

@@ -139,7 +139,7 @@ export class SteadyStateSolver {
         if (sensitivity !== undefined) prevTangent!.set(sensitivity.tangent.subarray(0, prevTangent!.length));
         this.cycle(trough, dose, dose.ii, p, sensitivity);
         converged = this.changeIsSmall(trough, this.prev)
-          && (sensitivity === undefined || tangentSettled(sensitivity.tangent, prevTangent!));
+          && (sensitivity === undefined || settled(sensitivity.tangent, prevTangent!, prevTangent!.length));
       }
       if (!converged) {
         throw new NumericalError(`${this.system.label}: no steady state after ${MAX_CYCLES} dosing intervals of II = ${dose.ii}`);
@@ -196,7 +196,7 @@ export class SteadyStateSolver {
         this.step(out, t, t + tau, this.rates, p, sensitivity);
         t += tau;
         if (k > 0 && this.changeIsSmall(out, this.prev)
-          && (sensitivity === undefined || tangentSettled(sensitivity.tangent, prevTangent!))) return;
+          && (sensitivity === undefined || settled(sensitivity.tangent, prevTangent!, prevTangent!.length))) return;
         tau *= 2;
       }
       throw new NumericalError(`${this.system.label}: a constant infusion does not reach a steady state`);
@@ -236,12 +236,7 @@ export class SteadyStateSolver {
   }
 
   private changeIsSmall(x: Float64Array, prev: Float64Array): boolean {
-    let scale = 0, change = 0;
-    for (let i = 0; i < this.n; i++) {
-      scale = Math.max(scale, Math.abs(x[i]!));
-      change = Math.max(change, Math.abs(x[i]! - prev[i]!));
-    }
-    return change <= RELATIVE_TOLERANCE * scale;
+    return settled(x, prev, this.n);
   }
 
   /**
@@ -310,12 +305,15 @@ export class SteadyStateSolver {
   }
 }
 
-/** True when every entry of the tangent changed by less than the relative tolerance of its largest. */
-function tangentSettled(tangent: Float64Array, prev: Float64Array): boolean {
+/**
+ * True when the first `length` entries of `x` changed from `prev` by less than
+ * RELATIVE_TOLERANCE of the largest of them (a state, or a tangent).
+ */
+function settled(x: Float64Array, prev: Float64Array, length: number): boolean {
   let scale = 0, change = 0;
-  for (let i = 0; i < prev.length; i++) {
-    scale = Math.max(scale, Math.abs(tangent[i]!));
-    change = Math.max(change, Math.abs(tangent[i]! - prev[i]!));
+  for (let i = 0; i < length; i++) {
+    scale = Math.max(scale, Math.abs(x[i]!));
+    change = Math.max(change, Math.abs(x[i]! - prev[i]!));
   }
   return change <= RELATIVE_TOLERANCE * scale;
 }
