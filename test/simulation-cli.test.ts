@@ -70,6 +70,15 @@ describe('popkit vpc and popkit dose', () => {
     // pheno_sd.csv: 155 observations, 64 of them at times 0-48 h (counted from the file).
     expect(out.join('')).toMatch(/155 observations, 2 bins; 91 observation\(s\) outside the bin edges 0-48 h are left out/);
   });
+  test('an --out that is a file is a user error, not a stack trace (vpc, simulate)', async () => {
+    const file = join(dir, 'in-the-way');
+    writeFileSync(file, 'x');
+    expect(await main(['vpc', modelPath('pheno.pkm'), '--n', '5', '--out', file])).toBe(2);
+    expect(err.join('')).toMatch(/--out .*in-the-way: cannot create the output directory \(a file of that name is in the way\)/);
+    err = [];
+    expect(await main(['simulate', modelPath('theo_sd.pkm'), '--regimen', '320 mg po q24h x3', '--n', '2', '--out', file])).toBe(2);
+    expect(err.join('')).toMatch(/cannot create the output directory/);
+  });
   test('dose recommends a dose and writes dose.json', async () => {
     const patient = join(dir, 'patient.csv');
     writeFileSync(patient, 'ID,TIME,AMT,WT,APGR,DV,MDV,EVID\n7,0,25,1.4,7,.,1,1\n7,12,3.5,1.4,7,.,1,1\n7,20,0,1.4,7,20.1,0,0\n');

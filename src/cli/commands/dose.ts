@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { readTable } from '../../data/dataset.js';
@@ -15,6 +14,7 @@ import { doses, type Regimen } from '../../simulation/regimen.js';
 import { parseRegimenText } from '../../simulation/regimen-parse.js';
 import { parseTarget } from '../../simulation/summary.js';
 import type { CliCommand } from '../command.js';
+import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
 interface DoseArgs {
   fit: string;
@@ -81,8 +81,8 @@ export const doseCommand: CliCommand<DoseArgs> = {
     });
     const json = resultJson(result, history, args, fitted.file, unit);
     if (args.out !== undefined) {
-      mkdirSync(args.out, { recursive: true });
-      writeFileSync(join(args.out, 'dose.json'), JSON.stringify(json, null, 2) + '\n');
+      makeOutputDirectory(args.out);
+      writeOutputFile(join(args.out, 'dose.json'), JSON.stringify(json, null, 2) + '\n');
     }
     if (args.json) {
       process.stdout.write(JSON.stringify(json, null, 2) + '\n');

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -12,6 +11,7 @@ import { formatFinal, formatScmStep, scmResultToJson } from '../../tools/scm-rep
 import { createWorkerFitter, type WorkerFitter } from '../../tools/scm-workers.js';
 import { relationLabel, stepwiseCovariateSearch, type ScmProgress } from '../../tools/scm.js';
 import type { CliCommand } from '../command.js';
+import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
 interface ScmArgs {
   model: string;
@@ -93,6 +93,9 @@ export const scmCommand: CliCommand<ScmArgs> = {
     if (relations.length === 0) throw new PopkitError('no candidate relation to test (see the reasons above)');
     log(`${relations.length} candidate relations; method ${args.method}; ${args.workers} worker${args.workers === 1 ? '' : 's'}`);
 
+    // The output directory first, so that a path that cannot be written fails before the search.
+    const outDir = args.out ?? `${basename(modelFile, extname(modelFile))}-scm`;
+    makeOutputDirectory(outDir);
     const fitOptions = { method: args.method };
     let pool: WorkerFitter | undefined;
     let fitter: ScmFitter;
@@ -123,8 +126,6 @@ export const scmCommand: CliCommand<ScmArgs> = {
       await pool?.close();
     }
 
-    const outDir = args.out ?? `${basename(modelFile, extname(modelFile))}-scm`;
-    mkdirSync(outDir, { recursive: true });
     const finalFile = join(outDir, 'final.pkm');
     const dataFile = resolve(dataset.file);
     const header = [
@@ -134,19 +135,19 @@ export const scmCommand: CliCommand<ScmArgs> = {
       `data: ${dataFile}`,
     ].join('\n');
     const logText = [header, '', `Base model OFV: ${result.baseFit.ofv.toFixed(5)}`, '', ...result.steps.map(formatScmStep), formatFinal(result)].join('\n');
-    writeFileSync(join(outDir, 'scmlog.txt'), logText);
+    writeOutputFile(join(outDir, 'scmlog.txt'), logText);
     const json = {
       ...scmResultToJson(result, { modelFile: resolve(modelFile), dataFile, method: args.method, finalModelFile: resolve(finalFile) }),
       pForward: args.pForward, pBackward: args.backward ? args.pBackward : null,
       skipped,
     };
-    writeFileSync(join(outDir, 'scm.json'), `${JSON.stringify(json, null, 2)}\n`);
+    writeOutputFile(join(outDir, 'scm.json'), `${JSON.stringify(json, null, 2)}\n`);
     const finalModel = {
       ...result.finalModel,
       description: [...result.finalModel.description, `Covariate search (popkit scm): ${result.final.map(relationLabel).join(', ') || 'no relation kept'}; OFV ${result.finalFit.ofv.toFixed(3)}`],
       dataPath: dataPathFrom(outDir, dataFile),
     };
-    writeFileSync(finalFile, writeModelFile(finalModel));
+    writeOutputFile(finalFile, writeModelFile(finalModel));
 
     process.stdout.write(formatFinal(result));
     process.stdout.write(`Wrote ${join(outDir, 'scmlog.txt')}, ${join(outDir, 'scm.json')} and ${finalFile} (${seconds(performance.now() - start)})\n`);

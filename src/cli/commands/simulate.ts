@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -16,6 +15,7 @@ import { simulateRegimen } from '../../simulation/simulate.js';
 import { checkTargetWindow, parseTarget } from '../../simulation/summary.js';
 import { defaultTimes, parseTimes } from '../../simulation/times.js';
 import type { CliCommand } from '../command.js';
+import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
 interface SimulateArgs {
   model: string;
@@ -101,11 +101,11 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
     const seconds = (performance.now() - start) / 1000;
 
     const outDir = args.out ?? `${basename(fitted.source === 'fit' ? model.name : args.model, extname(args.model))}-sim`;
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'profiles.csv'), profilesCsv(sim));
-    writeFileSync(join(outDir, 'percentiles.csv'), profilePercentilesCsv(sim));
-    writeFileSync(join(outDir, 'subjects.csv'), subjectsCsv(sim));
-    writeFileSync(join(outDir, 'data.csv'), simulatedDataCsv(sim, design));
+    makeOutputDirectory(outDir);
+    writeOutputFile(join(outDir, 'profiles.csv'), profilesCsv(sim));
+    writeOutputFile(join(outDir, 'percentiles.csv'), profilePercentilesCsv(sim));
+    writeOutputFile(join(outDir, 'subjects.csv'), subjectsCsv(sim));
+    writeOutputFile(join(outDir, 'data.csv'), simulatedDataCsv(sim, design));
     const populationText = args.covariates !== undefined
       ? `resampled from ${args.covariates}${args.population !== undefined ? ` and ${args.population}` : ''}`
       : args.population ?? 'no covariates';
@@ -123,7 +123,7 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
       target_attainment: attainments(sim, targets).map((a) => ({ target: a.target.text, attained: a.attained, evaluable: a.evaluable, probability: num(a.probability) })),
       elapsed_s: seconds,
     };
-    writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    writeOutputFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     if (args.json) {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return 0;

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -12,6 +11,7 @@ import { checkSeed } from '../../stats/random.js';
 import { vpc, type VpcBinning } from '../../simulation/vpc.js';
 import { vpcBinsCsv, vpcObservationsCsv, vpcSvg } from '../../simulation/vpc-output.js';
 import type { CliCommand } from '../command.js';
+import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
 interface VpcArgs {
   fit: string;
@@ -69,10 +69,10 @@ export const vpcCommand: CliCommand<VpcArgs> = {
       if (showBar) bar.stop();
     }
     const outDir = args.out ?? `${model.name}-vpc`;
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'vpc.csv'), vpcBinsCsv(result));
-    writeFileSync(join(outDir, 'vpc_observations.csv'), vpcObservationsCsv(result));
-    writeFileSync(join(outDir, 'vpc.svg'), vpcSvg(result, { title: `${result.predictionCorrected ? 'pcVPC' : 'VPC'} of ${model.name} (${basename(dataset.file)})`, logY: args.logY }));
+    makeOutputDirectory(outDir);
+    writeOutputFile(join(outDir, 'vpc.csv'), vpcBinsCsv(result));
+    writeOutputFile(join(outDir, 'vpc_observations.csv'), vpcObservationsCsv(result));
+    writeOutputFile(join(outDir, 'vpc.svg'), vpcSvg(result, { title: `${result.predictionCorrected ? 'pcVPC' : 'VPC'} of ${model.name} (${basename(dataset.file)})`, logY: args.logY }));
 
     const unbinned = result.observations.filter((o) => o.bin < 0).length;
     const lines = [
