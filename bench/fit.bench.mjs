@@ -4,12 +4,12 @@
 // Targets: pheno estimation + covariance < 0.3 s (NONMEM 7.4: 0.32 s + 0.28 s),
 // Oral_2CPT < 5 s, one MM ODE design < 30 s. Fits start from the model files' initial
 // estimates; NPDE are skipped (timed separately as diagnostics). Oral_2CPT and Bolus_1CPTMM
-// also with the subjects evaluated in 2 threads (src/estimation/subject-workers.ts); each
+// also with the subjects evaluated in 2 threads (src/io/threads/subject-pool.ts); each
 // such row says how much CPU other processes took meanwhile (the machine is shared).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadModelFile, readModelDataset } from '../dist/model/load.js';
-import { bindModel } from '../dist/model/bind.js';
+import { loadModelFile, readModelDataset } from '../dist/io/model-file.js';
+import { bindModel } from '../dist/subject/bind.js';
 import { fitPopulation } from '../dist/estimation/fit.js';
 
 const modelPath = (name) => fileURLToPath(new URL(`../models/${name}.pkm`, import.meta.url));

@@ -1,9 +1,9 @@
 // Speed of the dense kernels (src/linalg), the per-subject Gaussian marginal-likelihood
-// kernel (src/lmm/gaussian-kernel.ts) and the small Newton solver used for empirical Bayes
+// kernel (src/estimation/gaussian-kernel.ts) and the small Newton solver used for empirical Bayes
 // estimates (src/optim/newton.ts). Single thread, wall clock.
 import { medianMs } from './timing.mjs';
 import { choleskyInPlace } from '../dist/linalg/cholesky.js';
-import { GaussianMarginalKernel } from '../dist/lmm/gaussian-kernel.js';
+import { GaussianMarginalKernel } from '../dist/estimation/gaussian-kernel.js';
 import { createNewtonWorkspace, minimizeNewtonInto } from '../dist/optim/newton.js';
 
 function spd(n) {

@@ -1,9 +1,9 @@
 // Cost of the model layer: compiling, binding, and one evaluation of all subjects —
 // evaluate, evaluateWithDerivatives (symbolic ∂/∂η plus central differences of the event
 // loop along ∂PK/∂η) and, for comparison, central differences of evaluate in every η.
-import { loadModelFile, readModelDataset } from '../dist/model/load.js';
-import { compileModel } from '../dist/model/compile.js';
-import { bindModel } from '../dist/model/bind.js';
+import { loadModelFile, readModelDataset } from '../dist/io/model-file.js';
+import { compileModel } from '../dist/subject/compile.js';
+import { bindModel } from '../dist/subject/bind.js';
 
 function timePerCall(fn, minMs = 300) {
   for (const t0 = performance.now(); performance.now() - t0 < minMs / 2;) fn(); // warm-up (JIT)

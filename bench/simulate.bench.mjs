@@ -6,7 +6,7 @@
 // (every subject bound on its own); 4. exposure metrics over the last dosing interval.
 // Single thread; the best of a few runs after a warm-up.
 import { performance } from 'node:perf_hooks';
-import { bindModel } from '../dist/model/bind.js';
+import { bindModel } from '../dist/subject/bind.js';
 import { defineModel } from '../dist/model/define.js';
 import { drawPopulation, emptyPopulation } from '../dist/simulation/population.js';
 import { parseRegimen } from '../dist/simulation/regimen-parse.js';

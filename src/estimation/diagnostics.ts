@@ -15,7 +15,7 @@
  * share their observations (and their shrinkage) except where the prediction is 0; ε of
  * separate outputs (e.g. PK and PD) each see only their own output's observations.
  */
-import type { BoundModel } from '../model/bound.js';
+import type { BoundModel } from '../subject/bound.js';
 import { subjectNpde } from './npde.js';
 import type { PopulationValues } from './parameter-map.js';
 import type { PopulationObjective } from './population-objective.js';

@@ -9,7 +9,7 @@
  * The θ and variance rules and the 0.9 limit are the defaults of Pharmpy's
  * check_parameters_near_bounds and check_high_correlations (pharmpy.modeling).
  */
-import type { ParameterSpec } from '../model/bound.js';
+import type { ParameterSpec } from '../subject/bound.js';
 import type { FitResult } from './types.js';
 
 /** Distance from 0 below which an estimate counts as on a bound at 0. */

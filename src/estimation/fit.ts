@@ -8,10 +8,10 @@
  * The BoundModel is never modified; the FitResult keeps the optimization record.
  */
 import { NumericalError, PopkitError } from '../errors.js';
-import type { BoundModel } from '../model/bound.js';
+import type { BoundModel } from '../subject/bound.js';
 import { covarianceStep } from './covariance-step.js';
 import { computeDiagnostics } from './diagnostics.js';
-import { minimizeOuter } from './outer-optimizer.js';
+import { minimizeOuter } from '../optim/quasi-newton.js';
 import { ParameterMap, type PopulationValues } from './parameter-map.js';
 import { PopulationObjective } from './population-objective.js';
 import { choleskyInPlace } from '../linalg/cholesky.js';

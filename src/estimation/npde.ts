@@ -7,7 +7,7 @@
  * decorrelated simulations below the decorrelated observation (1/(2K) and 1 − 1/(2K) at the
  * extremes) and npde_j = Φ⁻¹(pde_j). Seeded, so a fit's NPDE are reproducible.
  */
-import type { SubjectEvaluator } from '../model/bound.js';
+import type { SubjectEvaluator } from '../subject/bound.js';
 import { normalQuantile } from '../stats/normal.js';
 import type { RandomStream } from '../stats/random.js';
 import { choleskyInPlace, forwardSolveInPlace } from '../linalg/cholesky.js';

@@ -12,7 +12,7 @@
  * triangle of each block), used for the covariance step and for reporting.
  */
 import { ModelError } from '../errors.js';
-import type { CovarianceSpec, ParameterSpec } from '../model/bound.js';
+import type { CovarianceSpec, ParameterSpec } from '../subject/bound.js';
 import { choleskyInPlace } from '../linalg/cholesky.js';
 import type { EstimatedParameter } from './types.js';
 

@@ -6,7 +6,7 @@
  * see a smooth function.
  *
  * The subjects are evaluated in the calling thread, or in worker threads when the work pays
- * (ParallelOptions; src/estimation/subject-workers.ts). Either way the state that outlives an
+ * (ParallelOptions; src/io/threads/subject-pool.ts). Either way the state that outlives an
  * evaluation (modes, warm starts, Newton corrections, contributions, sensitivities) lives in
  * flat buffers (src/estimation/subject-worker-state.ts) seen by every thread, the subjects
  * run the same code (src/estimation/subject-worker-block.ts) and the total is summed in
@@ -14,14 +14,14 @@
  * done (fitPopulation does) so that no thread is left running.
  */
 import { PopkitError } from '../errors.js';
-import type { BoundModel } from '../model/bound.js';
+import type { BoundModel } from '../subject/bound.js';
 import type { PopulationValues } from './parameter-map.js';
 import { spdInverseInto } from '../linalg/cholesky.js';
 import { SubjectScratch, type EvaluationContext, type InnerSettings } from './subject-objective.js';
 import { SubjectBlock } from './subject-worker-block.js';
 import { SensitivityBuffers, SubjectState } from './subject-worker-state.js';
 import { autoWorkerCount, bindingRecipe } from './subject-worker-setup.js';
-import { compiledWorkerBeside, SubjectWorkerPool, type ParallelOptions } from './subject-workers.js';
+import { compiledWorkerBeside, SubjectWorkerPool, type ParallelOptions } from '../io/threads/subject-pool.js';
 import { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod, InnerOptions } from './types.js';
 

@@ -12,7 +12,7 @@
  *   Laplace: l_i(η̂) + log|Ω| + log|½ ∇²l_i(η̂)| with the exact Hessian of l_i, obtained by
  *            central differences of the analytic gradient of l_i.
  */
-import { GaussianMarginalKernel } from '../lmm/gaussian-kernel.js';
+import { GaussianMarginalKernel } from './gaussian-kernel.js';
 import { choleskyInPlace, choleskySolveInPlace, logDetFromCholesky } from '../linalg/cholesky.js';
 import type { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * A contiguous block of subjects evaluated one after another: all subjects when the
  * population objective runs serially, one worker thread's share when it runs in parallel
- * (src/estimation/subject-worker.ts). Both paths run this same code on the same state
+ * (src/io/threads/subject-worker.ts). Both paths run this same code on the same state
  * (src/estimation/subject-worker-state.ts), so a parallel evaluation is bit-identical to
  * the serial one: every subject's arithmetic is the same, and the main thread sums the
  * subjects' contributions in subject order.

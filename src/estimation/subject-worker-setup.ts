@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, type MessagePort } from 'node:worker_threads';
 import type { StandardItem, Table } from '../data/types.js';
-import type { BindOptions, ModelBinding } from '../model/bind.js';
-import type { BoundModel } from '../model/bound.js';
-import { ModelSubject } from '../model/subject-evaluator.js';
+import type { BindOptions, ModelBinding } from '../subject/bind.js';
+import type { BoundModel } from '../subject/bound.js';
+import { ModelSubject } from '../subject/evaluator.js';
 import type { Model } from '../model/types.js';
 import type { InnerSettings } from './subject-objective.js';
 import type { SubjectStateShape } from './subject-worker-state.js';

@@ -4,7 +4,7 @@
  * r′ = ∂R/∂η (n×nEta), from the model's analytic derivatives when it gives them and by central
  * differences in η otherwise. All buffers are allocated once per subject and fit.
  */
-import type { SubjectEvaluator } from '../model/bound.js';
+import type { SubjectEvaluator } from '../subject/bound.js';
 import type { PersistentSubjectArrays } from './subject-worker-state.js';
 
 /** One subject's buffers and evaluations for one fit (see the file comment). */

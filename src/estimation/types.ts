@@ -59,7 +59,7 @@ export interface FitOptions {
   /**
    * Worker threads evaluating the subjects (node:worker_threads): a positive integer (1 =
    * serial) or 'auto' (default): min(available parallelism, 4) threads when the work per
-   * evaluation pays for them (src/estimation/subject-workers.ts), else 1. Results are
+   * evaluation pays for them (src/io/threads/subject-pool.ts), else 1. Results are
    * bit-identical for any number of threads.
    */
   readonly workers?: number | 'auto';

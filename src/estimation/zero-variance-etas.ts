@@ -7,7 +7,7 @@
  * NONMEM labels (OMEGA(3,3)) that keep the full model's numbering.
  */
 import { PopkitError } from '../errors.js';
-import type { BoundModel, CovarianceSpec, SubjectEvaluator } from '../model/bound.js';
+import type { BoundModel, CovarianceSpec, SubjectEvaluator } from '../subject/bound.js';
 import type { EstimatedParameter, FitResult } from './types.js';
 
 /**

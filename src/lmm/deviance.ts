@@ -15,7 +15,7 @@
  */
 import { choleskyInPlace } from '../linalg/cholesky.js';
 import type { LmmStructure } from './structure.js';
-import { supernodalFactorInPlace, supernodalForwardSolveRows, supernodalLogDet } from './supernodal.js';
+import { supernodalFactorInPlace, supernodalForwardSolveRows, supernodalLogDet } from '../linalg/supernodal.js';
 import { lambdaBlockInto } from './theta.js';
 
 /** How the residual scale enters the deviance. */

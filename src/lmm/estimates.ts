@@ -5,9 +5,9 @@
  * (diagonal blocks, from a selected inverse of the crossed block).
  */
 import type { LmmWorkspace } from './deviance.js';
-import { supernodalBackSolve } from './supernodal.js';
-import { supernodalSelectedInverse } from './supernodal-inverse.js';
-import { supernodalPosition } from './supernodal-symbolic.js';
+import { supernodalBackSolve } from '../linalg/supernodal.js';
+import { supernodalSelectedInverse } from '../linalg/supernodal-inverse.js';
+import { supernodalPosition } from '../linalg/supernodal-symbolic.js';
 
 /** β̂, its unscaled covariance (R_XᵀR_X)⁻¹ and r² from the factor. */
 export function fixedEffectEstimates(ws: LmmWorkspace): { beta: Float64Array; unscaledVcov: Float64Array; pwrss: number } {

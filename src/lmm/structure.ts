@@ -18,8 +18,8 @@ import { crossedPattern, type CrossedPattern } from './crossed-pattern.js';
 import { crossproducts, type Crossproducts } from './crossproducts.js';
 import { estimableColumns, checkFrame } from './frame-check.js';
 import type { LmmFrame, RandomEffectsTerm } from './frame-types.js';
-import { minimumDegreeOrder } from './min-degree.js';
-import { analyzeSupernodal, supernodalPosition, type SupernodalSymbolic } from './supernodal-symbolic.js';
+import { minimumDegreeOrder } from '../linalg/min-degree.js';
+import { analyzeSupernodal, supernodalPosition, type SupernodalSymbolic } from '../linalg/supernodal-symbolic.js';
 import { thetaLayout, type ThetaTermLayout } from './theta.js';
 
 /** A random-effects term in blocked order. */

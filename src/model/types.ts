@@ -1,7 +1,7 @@
 /**
  * The population model as a typed, immutable value: what a model file says, and what
  * `defineModel` builds. Expressions are kept as the text the user wrote (mathjs syntax);
- * they are parsed, checked and compiled into JavaScript by src/model/compile.ts.
+ * they are parsed, checked and compiled into JavaScript by src/subject/compile.ts.
  *
  * Grammar and meaning of every part: docs/model-format.md.
  */

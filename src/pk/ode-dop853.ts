@@ -6,7 +6,7 @@
  * code DOP853 in E. Hairer, S. P. Nørsett & G. Wanner, Solving Ordinary Differential
  * Equations I, 2nd ed., Springer 1993, Chapter II; its stiffness detection as in Hairer &
  * Wanner, Solving Ordinary Differential Equations II, Sec. IV.2). The coefficients below are
- * those published tables (checked against the order conditions in test/pk-ode-methods.test.ts).
+ * those published tables (checked against the order conditions in test/pk/ode-methods.test.ts).
  *
  * Why this method, and not the ode45-cash-karp package used before. On the benchmark workload
  * (bench/pk-ode.bench.mjs: 2-compartment oral model, 28 daily doses, 50 observations, relTol

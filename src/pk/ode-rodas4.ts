@@ -11,7 +11,7 @@
  * L-stability makes very fast processes (KA = 1e6/h, Michaelis–Menten elimination below
  * KM = 1e-9) cost no more than slow ones once they have decayed, and stiff accuracy (y_new is
  * the last stage) keeps their equilibria exact. The order was checked by observed convergence
- * (test/pk-ode-methods.test.ts).
+ * (test/pk/ode-methods.test.ts).
  *
  * The Jacobian J and ∂f/∂t are finite differences (forward, n + 1 evaluations; ∂f/∂t
  * skipped for autonomous systems), recomputed after every accepted step and reused after a

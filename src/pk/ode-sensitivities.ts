@@ -9,7 +9,7 @@
  * depot with a large KA) while its sensitivity is still integrated, which then diverges. So
  * the amounts of the augmented system differ from a plain integration's within the
  * tolerances; callers that need the plain amounts bit for bit integrate them separately
- * (src/model/subject-evaluator.ts does). Only the amounts are kept non-negative.
+ * (src/subject/evaluator.ts does). Only the amounts are kept non-negative.
  */
 import type { OdeProblem } from './ode-problem.js';
 

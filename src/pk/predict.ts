@@ -2,7 +2,7 @@
  * The event loop: amounts in every compartment at each observation of one subject, for any
  * {@link CompartmentSystem} (closed form or ODE), with NONMEM's (PREDPP's) dosing semantics.
  *
- * Rules, each checked against NONMEM 7.4.3 output (test/pk-nmtest.test.ts) or taken from
+ * Rules, each checked against NONMEM 7.4.3 output (test/pk/nmtest.test.ts) or taken from
  * the NONMEM help pages where the conformance data cannot tell:
  *
  * 1. Parameters. The row `params.at(r)` of data record r governs the interval that ends at

@@ -26,8 +26,8 @@
  * This describes the uncertainty of the patient's parameters, not residual error.
  */
 import { PopkitError } from '../errors.js';
-import type { SubjectEvaluator } from '../model/bound.js';
-import { etaPosterior, type EtaPosterior } from './dose-map.js';
+import type { SubjectEvaluator } from '../subject/bound.js';
+import { etaPosterior, type EtaPosterior } from '../estimation/map-posterior.js';
 import { planDataset, type PatientHistory, type PredictionPoint } from './dose-patient.js';
 import { windowGrid, type MetricsWindow } from './design.js';
 import { exposureMetricsInto, METRIC, METRIC_NAMES } from './metrics.js';

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { PopkitError } from '../errors.js';
-import type { BoundModel } from '../model/bound.js';
+import type { BoundModel } from '../subject/bound.js';
 import { covarianceSpec } from '../model/covariance.js';
-import { loadModelFile } from '../model/load.js';
+import { loadModelFile } from '../io/model-file.js';
 import { parseModel } from '../model/parse.js';
 import type { Model } from '../model/types.js';
 import type { PopulationParameters } from './subject-simulator.js';

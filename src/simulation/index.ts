@@ -28,12 +28,12 @@ export {
 export {
   attainments, formatSimulationSummary, formatValue, metricSummaries, profilePercentilesCsv, profilesCsv,
   simulatedDataCsv, subjectsCsv, type SimulationSummaryInput,
-} from './output.js';
+} from '../report/simulation-tables.js';
 export { doseTargetsOf, observationScaleOf } from './model-targets.js';
 export { initialValues, loadFittedModel, valuesFor, valuesForModel, type FittedModel, type NamedValues } from './fitted-model.js';
 export { binEdges, vpc, type VpcBin, type VpcBinning, type VpcObservation, type VpcOptions, type VpcResult } from './vpc.js';
-export { niceTicks, vpcBinsCsv, vpcObservationsCsv, vpcSvg, type VpcPlotOptions } from './vpc-output.js';
-export { etaPosterior, type EtaPosterior, type PosteriorOptions } from './dose-map.js';
+export { niceTicks, vpcBinsCsv, vpcObservationsCsv, vpcSvg, type VpcPlotOptions } from '../report/vpc-tables.js';
+export { etaPosterior, type EtaPosterior, type PosteriorOptions } from '../estimation/map-posterior.js';
 export { patientHistory, planDataset, type PatientHistory, type PlanDataset, type PredictionPoint } from './dose-patient.js';
 export { checkModelCovariatesInData } from './patient-check.js';
 export { individualizeDose, type DoseOption, type DoseOptions, type DoseRecommendation } from './dose.js';

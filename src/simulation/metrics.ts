@@ -11,7 +11,7 @@
  * level (or a value is ≤ 0), logarithmic where it falls: Δt (c₁ − c₂) / ln(c₁/c₂). Its error for
  * a sum of exponentials is O(Δt²) on rising parts and exact on mono-exponential declines;
  * with the default grid (192 steps per window, see design.ts) it is below 0.05% for a 1-cmt
- * oral profile with KA = 1.5/h over a 24 h window (test/simulation-metrics.test.ts); faster
+ * oral profile with KA = 1.5/h over a 24 h window (test/simulation/metrics.test.ts); faster
  * absorption needs more steps (MetricsWindow.steps).
  * AUC to infinity = AUC(start → end) + C(end)/λz, with λz the slope of a least-squares line
  * through ln C at the last `terminalPoints` grid points of the window (default 3) — meaningful

@@ -11,7 +11,7 @@
  */
 import type { Dataset } from '../data/types.js';
 import { PopkitError } from '../errors.js';
-import type { BoundModel, SubjectEvaluator } from '../model/bound.js';
+import type { BoundModel, SubjectEvaluator } from '../subject/bound.js';
 import { buildDesignDataset, covariateKey, type MetricsWindow, type SimulationDesign } from './design.js';
 import { exposureMetricsInto, METRIC_NAMES, type MetricOptions } from './metrics.js';
 import type { VirtualPopulation } from './population.js';

@@ -5,7 +5,7 @@
  * f and y are on the log scale and are returned exponentiated (concentrations).
  * All buffers are allocated once per simulator; nothing is allocated per subject.
  */
-import type { SubjectEvaluator } from '../model/bound.js';
+import type { SubjectEvaluator } from '../subject/bound.js';
 import { NumericalError } from '../errors.js';
 import { lowerTimesInto, semidefiniteCholesky } from './mvn.js';
 import type { RandomStream } from '../stats/random.js';

@@ -19,7 +19,7 @@
  */
 import type { Dataset } from '../data/types.js';
 import { PopkitError } from '../errors.js';
-import type { BoundModel } from '../model/bound.js';
+import type { BoundModel } from '../subject/bound.js';
 import { randomStream, STREAMS } from '../stats/random.js';
 import { SubjectSimulator, type ObservationScale, type PopulationParameters } from './subject-simulator.js';
 import { quantileSorted } from './summary.js';

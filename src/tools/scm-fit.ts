@@ -8,7 +8,7 @@
 import type { Dataset } from '../data/types.js';
 import { fitPopulation } from '../estimation/fit.js';
 import type { CovarianceMethod, EstimationMethod, FitResult, InnerOptions } from '../estimation/types.js';
-import { bindModel } from '../model/bind.js';
+import { bindModel } from '../subject/bind.js';
 import type { Model } from '../model/types.js';
 
 /** What the search needs from one fit (plain data: numbers, strings, arrays). */

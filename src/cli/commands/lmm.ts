@@ -3,7 +3,7 @@ import { readTable } from '../../data/table.js';
 import { PopkitError } from '../../errors.js';
 import { fitLmm } from '../../lmm/fit.js';
 import { buildFrame, frameNotices } from '../../lmm/frame.js';
-import { formatLmmSummary, lmmFitToJson } from '../../lmm/summary.js';
+import { formatLmmSummary, lmmFitToJson } from '../../report/lmm-summary.js';
 import type { CliCommand } from '../command.js';
 
 interface LmmArgs {

@@ -1,8 +1,8 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { readTable } from '../../data/dataset.js';
 import type { Table } from '../../data/types.js';
-import { loadModelFile, readModelDataset } from '../../model/load.js';
-import { etasFromTable, predictRecords, type PredictionTable } from '../../model/predict-table.js';
+import { loadModelFile, readModelDataset } from '../../io/model-file.js';
+import { etasFromTable, predictRecords, type PredictionTable } from '../../subject/predict-records.js';
 import { csvField } from '../../report/csv.js';
 import type { CliCommand } from '../command.js';
 import { writeOutputFile } from '../output.js';

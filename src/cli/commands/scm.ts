@@ -3,12 +3,12 @@ import { basename, extname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { PopkitError } from '../../errors.js';
 import { ESTIMATION_METHODS, type EstimationMethod } from '../../estimation/types.js';
-import { loadModelFile, readModelDataset } from '../../model/load.js';
+import { loadModelFile, readModelDataset } from '../../io/model-file.js';
 import { writeModelFile } from '../../model/write.js';
 import { CONTINUOUS_FORMS, DEFAULT_FORMS, scmCandidates, type ContinuousForm } from '../../tools/scm-candidates.js';
 import { inProcessFitter, type ScmFitter } from '../../tools/scm-fit.js';
-import { formatFinal, formatScmStep, scmResultToJson } from '../../tools/scm-report.js';
-import { createWorkerFitter, type WorkerFitter } from '../../tools/scm-workers.js';
+import { formatFinal, formatScmStep, scmResultToJson } from '../../report/scm-log.js';
+import { createWorkerFitter, type WorkerFitter } from '../../io/threads/fit-pool.js';
 import { relationLabel, stepwiseCovariateSearch, type ScmProgress } from '../../tools/scm.js';
 import type { CliCommand } from '../command.js';
 import { makeOutputDirectory, writeOutputFile } from '../output.js';

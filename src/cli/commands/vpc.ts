@@ -2,14 +2,14 @@ import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { PopkitError } from '../../errors.js';
-import { bindModel } from '../../model/bind.js';
-import { readModelDataset } from '../../model/load.js';
+import { bindModel } from '../../subject/bind.js';
+import { readModelDataset } from '../../io/model-file.js';
 import { loadFittedModel, valuesFor } from '../../simulation/fitted-model.js';
 import { observationScaleOf } from '../../simulation/model-targets.js';
-import { formatValue } from '../../simulation/output.js';
+import { formatValue } from '../../report/simulation-tables.js';
 import { checkSeed } from '../../stats/random.js';
 import { vpc, type VpcBinning } from '../../simulation/vpc.js';
-import { vpcBinsCsv, vpcObservationsCsv, vpcSvg } from '../../simulation/vpc-output.js';
+import { vpcBinsCsv, vpcObservationsCsv, vpcSvg } from '../../report/vpc-tables.js';
 import type { CliCommand } from '../command.js';
 import { makeOutputDirectory, writeOutputFile } from '../output.js';
 
