@@ -1,10 +1,8 @@
 // Speed of the dense kernels (src/linalg), the per-subject Gaussian marginal-likelihood
-// kernel (src/estimation/gaussian-kernel.ts) and the small Newton solver used for empirical Bayes
-// estimates (src/optim/newton.ts). Single thread, wall clock.
+// kernel (src/estimation/gaussian-kernel.ts). Single thread, wall clock.
 import { medianMs } from './timing.mjs';
 import { choleskyInPlace } from '../dist/linalg/cholesky.js';
 import { GaussianMarginalKernel } from '../dist/estimation/gaussian-kernel.js';
-import { createNewtonWorkspace, minimizeNewtonInto } from '../dist/optim/newton.js';
 
 function spd(n) {
   const a = new Float64Array(n * n);
@@ -37,19 +35,6 @@ export default async function run() {
   const kms = medianMs(() => { for (let i = 0; i < subjects; i++) sink += kernel.evaluate(r, G, omega, R, n, q); }, 5);
   rows.push({ what: 'GaussianMarginalKernel.evaluate n = 10, q = 3', how: `median of 5 runs of ${subjects} evaluations`, figure: `${((kms * 1000) / subjects).toFixed(3)} µs each` });
 
-  // Newton EBE-like problem: q = 3, Σ exp(x − a) − x + ½ xᵀx, analytic derivatives.
-  const ws = createNewtonWorkspace(3);
-  const a = Float64Array.of(0.3, -0.2, 0.5);
-  const f = (x) => { let s = 0; for (let i = 0; i < 3; i++) s += Math.exp(x[i] - a[i]) - x[i] + 0.5 * x[i] * x[i]; return s; };
-  const gh = (x, g, H) => {
-    H.fill(0);
-    for (let i = 0; i < 3; i++) { const e = Math.exp(x[i] - a[i]); g[i] = e - 1 + x[i]; H[i + 3 * i] = e + 1; }
-    return f(x);
-  };
-  const x = new Float64Array(3);
-  const solves = 20_000;
-  const nms = medianMs(() => { for (let i = 0; i < solves; i++) { x.fill(0); minimizeNewtonInto(ws, f, gh, x); } }, 5);
-  rows.push({ what: 'minimizeNewtonInto q = 3 (analytic derivatives, ~5 iterations)', how: `median of 5 runs of ${solves} solves`, figure: `${((nms * 1000) / solves).toFixed(2)} µs each` });
   if (!Number.isFinite(sink)) throw new Error('kernel benchmark produced a non-finite value');
   return rows;
 }

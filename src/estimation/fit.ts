@@ -1,7 +1,7 @@
 /**
  * fitPopulation: estimate θ, Ω and Σ of a BoundModel by FO, FOCE, FOCE-I or Laplace, run the
  * covariance step and compute the diagnostics. Stages, each usable alone:
- *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeOuter → a check of the
+ *   ParameterMap (x ↔ θ, Ω, Σ) → PopulationObjective (OFV) → minimizeQuasiNewton → a check of the
  *   inner modes from η = 0 (resuming the minimization if one was trapped) → covarianceStep
  *   → computeDiagnostics → checks of the estimates (src/estimation/fit-checks.ts). Etas with
  *   a variance fixed at 0 are pinned at 0 (src/estimation/zero-variance-etas.ts).
@@ -11,7 +11,7 @@ import { NumericalError, PopkitError } from '../errors.js';
 import type { BoundModel } from '../subject/bound.js';
 import { covarianceStep } from './covariance-step.js';
 import { computeDiagnostics } from './diagnostics.js';
-import { minimizeOuter } from '../optim/quasi-newton.js';
+import { minimizeQuasiNewton } from '../optim/quasi-newton.js';
 import { ParameterMap, type PopulationValues } from './parameter-map.js';
 import { PopulationObjective } from './population-objective.js';
 import { choleskyInPlace } from '../linalg/cholesky.js';
@@ -79,7 +79,7 @@ function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: P
     if (Number.isFinite(noise)) gradientStep = Math.min(1e-2, Math.max(1e-4, 0.1 * Math.cbrt(noise)));
   }
   const maxIterations = options.maxIterations ?? 500;
-  let optimization = minimizeOuter(f, new Float64Array(map.nFree), {
+  let optimization = minimizeQuasiNewton(f, new Float64Array(map.nFree), {
     maxIterations, gradientStep,
     onAccept: () => { objective.acceptModes(); acceptedX.set(lastX); },
     onIteration: options.onIteration,
@@ -100,7 +100,7 @@ function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: P
       + 're-solved from η = 0 and the minimization resumed');
     acceptedX.set(optimization.x);
     const previous = optimization;
-    optimization = minimizeOuter(f, Float64Array.from(optimization.x), {
+    optimization = minimizeQuasiNewton(f, Float64Array.from(optimization.x), {
       maxIterations: Math.max(0, maxIterations - totalIterations), gradientStep,
       onAccept: () => { objective.acceptModes(); acceptedX.set(lastX); },
       onIteration: options.onIteration && ((i, ofv, e) => options.onIteration!(totalIterations + i, ofv, totalEvaluations + e)),

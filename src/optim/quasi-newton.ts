@@ -15,8 +15,8 @@ import type { OptimHistoryEntry, OptimResult, OptimStopReason } from './types.js
 /** Predicted OFV decrease below which the gradient switches to central differences. */
 const SWITCH_DECREASE = 0.001;
 
-/** Settings of minimizeOuter. */
-export interface OuterOptions {
+/** Settings of minimizeQuasiNewton. */
+export interface QuasiNewtonOptions {
   /** Iteration cap (accepted steps). */
   readonly maxIterations: number;
   /** Finite-difference step in x. Default 1e-4. */
@@ -31,7 +31,7 @@ export interface OuterOptions {
 }
 
 /** An OptimResult with NONMEM-style convergence figures. */
-export interface OuterResult extends OptimResult {
+export interface QuasiNewtonResult extends OptimResult {
   readonly significantDigits: number;
   /** Gradient at x (on the x scale). */
   readonly gradient: Float64Array;
@@ -43,7 +43,7 @@ export interface OuterResult extends OptimResult {
  * Minimize `f` from x0. `f` returns +Infinity where it has no value; such points are never
  * accepted. The last call of `f` before `onAccept` is always at the accepted point.
  */
-export function minimizeOuter(f: (x: Float64Array) => number, x0: Float64Array, options: OuterOptions): OuterResult {
+export function minimizeQuasiNewton(f: (x: Float64Array) => number, x0: Float64Array, options: QuasiNewtonOptions): QuasiNewtonResult {
   const n = x0.length;
   const h = options.gradientStep ?? 1e-4;
   const gtol = options.gradientTolerance ?? 1e-3;
@@ -161,7 +161,7 @@ export function minimizeOuter(f: (x: Float64Array) => number, x0: Float64Array, 
     }
   }
 
-  function stalled(predicted: number, step: Float64Array): OuterResult {
+  function stalled(predicted: number, step: Float64Array): QuasiNewtonResult {
     const ok = predicted < 1e-3;
     return finish(x, fCur, g, iteration, ok, 'line-search-failed',
       ok ? 'converged: no further decrease possible at the precision of the objective'
@@ -224,7 +224,7 @@ export function minimizeOuter(f: (x: Float64Array) => number, x0: Float64Array, 
   }
 
   function finish(xf: Float64Array, ff: number, gf: Float64Array, iterations: number, converged: boolean,
-    reason: OptimStopReason, status: string, message: string, predictedDecrease: number, significantDigits: number): OuterResult {
+    reason: OptimStopReason, status: string, message: string, predictedDecrease: number, significantDigits: number): QuasiNewtonResult {
     return {
       x: Float64Array.from(xf), f: ff, iterations, evaluations, converged, status, message, reason,
       gradientNorm: normInf(gf), fInitial, history, significantDigits, gradient: Float64Array.from(gf), predictedDecrease,
