@@ -1,6 +1,6 @@
 // Reading speed of the dataset reader (src/data) on the largest files in datasets/.
 import { medianMs } from './timing.mjs';
-import { readDataset, readTable } from '../dist/data/dataset.js';
+import { readDataset, readTable } from '../dist/io/data-files.js';
 
 export default async function run() {
   const inst = medianMs(() => readTable('datasets/insteval.csv'), 5);

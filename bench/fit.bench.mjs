@@ -10,7 +10,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadModelFile, readModelDataset } from '../dist/io/model-file.js';
 import { bindModel } from '../dist/subject/bind.js';
-import { fitPopulation } from '../dist/estimation/fit.js';
+import { fitPopulation as fitCore } from '../dist/estimation/fit.js';
+import { nodeSubjectThreads } from '../dist/io/threads/subject-pool.js';
+
+/** Fits with Node's worker threads available, as the CLI and popkit's Node entry run them. */
+const fitPopulation = (bound, options) => fitCore(bound, { threads: nodeSubjectThreads, ...options });
 
 const modelPath = (name) => fileURLToPath(new URL(`../models/${name}.pkm`, import.meta.url));
 

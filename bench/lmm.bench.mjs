@@ -3,7 +3,7 @@
 //   npm run build && node bench/run.mjs lmm
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readTable } from '../dist/data/table.js';
+import { readTable } from '../dist/io/data-files.js';
 import { buildFrame } from '../dist/lmm/frame.js';
 import { fitLmm } from '../dist/lmm/fit.js';
 

@@ -65,3 +65,5 @@ export * from './report/scm-log.js';
 export * from './tools/scm.js';
 export { datasetFromColumns, tableFromColumns, type ColumnValues } from './data/build.js';
 export * from './simulation/index.js';
+export * from './io/data-files.js';
+export * from './io/fitted-model-file.js';

@@ -9,25 +9,16 @@ import { unknownCovariate } from './covariates.js';
 import { buildRecords } from './records.js';
 import { findColumn, resolveStandardColumns } from './standard-columns.js';
 import { groupSubjects } from './subjects.js';
-import { parseTable, readTable } from './table.js';
+import { parseTable } from './table.js';
 import type { Column, CovariateValue, Dataset, DatasetOptions, StandardItem, Table } from './types.js';
 
-export { readTable, parseTable } from './table.js';
+export { parseTable } from './table.js';
 export { validateCompartments } from './compartments.js';
 export {
   requireCovariates, covariateColumn, covariateSeries, subjectCovariateValues,
   covariatePositionAtTime, covariateAtTime, covariatePositionOnInterval,
 } from './covariates.js';
 export type { CovariateInterpolation, CovariateSeries } from './covariates.js';
-
-/**
- * Read and validate a NONMEM-style dataset file (CSV or whitespace-separated).
- * Throws DataError listing every problem (file, line, column, reason).
- * Example: `readDataset('datasets/pheno.dta').subjects.length` is 59.
- */
-export function readDataset(file: string, options: DatasetOptions = {}): Dataset {
-  return datasetFromTable(readTable(file, options), options);
-}
 
 /**
  * Parse and validate dataset text; `file` names the source in messages.

@@ -3,7 +3,6 @@
  * header row. Comment lines are skipped as NONMEM's IGNORE option does (see line-filter.ts);
  * every data row keeps its 1-based line in the file for error messages.
  */
-import { readFileSync } from 'node:fs';
 import { DataError, PopkitError, type DataProblem } from '../errors.js';
 import { splitCsvRecord, splitWhitespace } from './fields.js';
 import { isCommentBeforeHeader, lineIgnoreRule } from './line-filter.js';
@@ -15,27 +14,6 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** The number a field text stands for, or NaN when it is not a decimal number. */
 export function parseNumber(text: string): number {
   return NUMBER.test(text) ? Number(text) : NaN;
-}
-
-/**
- * Read a table file (CSV or whitespace-separated, one header row).
- * Throws PopkitError when the file cannot be read, DataError (listing every problem with
- * its line) when its content is malformed.
- * Example: `readTable('datasets/sleepstudy.csv').nRows` is 180.
- */
-export function readTable(file: string, options?: TableOptions): Table {
-  return parseTable(readTextFile(file), file, options);
-}
-
-/** The text of `file` (UTF-8), or a PopkitError saying why it cannot be read. */
-export function readTextFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(err);
-    throw new PopkitError(`${file}: cannot read the data file (${why})`);
-  }
 }
 
 /**

@@ -56,7 +56,7 @@ function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: P
   if (!ESTIMATION_METHODS.includes(method)) throw new PopkitError(`unknown estimation method '${method}' (use ${ESTIMATION_METHODS.join(', ')})`);
   checkBound(bound);
   const map = new ParameterMap(bound.parameters);
-  const objective = new PopulationObjective(bound, method, options.inner, { workers: options.workers, waitForWorkers: options.waitForWorkers });
+  const objective = new PopulationObjective(bound, method, options.inner, { workers: options.workers, waitForWorkers: options.waitForWorkers, threads: options.threads });
   objectives.push(objective);
   const values = map.allocateValues();
   const lastX = new Float64Array(map.nFree);

@@ -6,7 +6,8 @@
  * see a smooth function.
  *
  * The subjects are evaluated in the calling thread, or in worker threads when the work pays
- * (ParallelOptions; src/io/threads/subject-pool.ts). Either way the state that outlives an
+ * (ParallelOptions; src/estimation/subject-threads.ts, with the backend of
+ * src/io/threads/subject-pool.ts). Either way the state that outlives an
  * evaluation (modes, warm starts, Newton corrections, contributions, sensitivities) lives in
  * flat buffers (src/estimation/subject-worker-state.ts) seen by every thread, the subjects
  * run the same code (src/estimation/subject-worker-block.ts) and the total is summed in
@@ -21,7 +22,7 @@ import { SubjectScratch, type EvaluationContext, type InnerSettings } from './su
 import { SubjectBlock } from './subject-worker-block.js';
 import { SensitivityBuffers, SubjectState } from './subject-worker-state.js';
 import { autoWorkerCount, bindingRecipe } from './subject-worker-setup.js';
-import { compiledWorkerBeside, SubjectWorkerPool, type ParallelOptions } from '../io/threads/subject-pool.js';
+import type { ParallelOptions, SubjectPool } from './subject-threads.js';
 import { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod, InnerOptions } from './types.js';
 
@@ -36,7 +37,7 @@ export class PopulationObjective {
   evaluations = 0;
   private readonly state: SubjectState;
   private readonly serial: SubjectBlock;
-  private pool: SubjectWorkerPool | undefined;
+  private pool: SubjectPool | undefined;
   /** The thread count was chosen by 'auto': a pool that cannot start is dropped silently. */
   private autoPool = false;
   private threadsUsed = 1;
@@ -58,9 +59,14 @@ export class PopulationObjective {
     if (requested !== 'auto' && !(Number.isInteger(requested) && requested >= 1)) {
       throw new PopkitError(`workers must be a positive integer or 'auto' (got ${String(requested)})`);
     }
-    let nThreads = Math.min(requested === 'auto' ? autoWorkerCount(bound) : requested, Math.max(1, bound.subjects.length));
+    const threads = parallel.threads;
+    const available = threads?.availableParallelism() ?? 1;
+    let nThreads = Math.min(requested === 'auto' ? autoWorkerCount(bound, available) : requested, Math.max(1, bound.subjects.length));
     // 'auto' runs workers only on the code of the calling thread (not dist/ under the TypeScript sources).
-    if (requested === 'auto' && parallel.workerScript === undefined && !compiledWorkerBeside()) nThreads = 1;
+    if (requested === 'auto' && !(threads?.runsCallingCode(parallel.workerScript) ?? false)) nThreads = 1;
+    if (nThreads > 1 && threads === undefined) {
+      throw new PopkitError(`${bound.name}: ${nThreads} threads need a thread backend (popkit's Node entry passes one); use workers 1`);
+    }
     const shape = { nSubjects: bound.subjects.length, nEta: q, nTheta: bound.parameters.theta.length, nEps: bound.nEps };
     this.state = SubjectState.allocate(shape, nThreads > 1);
     this.workspaces = bound.subjects.map((s, i) => new SubjectWorkspace(s, q, bound.nEps, fdStep, this.state.persistentOf(i)));
@@ -204,7 +210,7 @@ export class PopulationObjective {
     return { theta: values.theta, sigma: values.sigma, omega: values.omega, omegaInv: this.omegaInv, logDetOmega };
   }
 
-  private startPool(nThreads: number, fdStep: number, scratch: SubjectScratch, parallel: ParallelOptions): SubjectWorkerPool | undefined {
+  private startPool(nThreads: number, fdStep: number, scratch: SubjectScratch, parallel: ParallelOptions): SubjectPool | undefined {
     const recipe = bindingRecipe(this.bound);
     if (typeof recipe === 'string') {
       if (this.autoPool) return undefined;
@@ -212,7 +218,9 @@ export class PopulationObjective {
     }
     const setup = { method: this.method, settings: this.settings, fdStep, workspaces: this.workspaces, scratch };
     try {
-      return new SubjectWorkerPool(this.bound, recipe, this.state, nThreads, setup, parallel, parallel.waitForWorkers ?? false);
+      return parallel.threads!.start({
+        bound: this.bound, recipe, state: this.state, nThreads, setup, options: parallel, wait: parallel.waitForWorkers ?? false,
+      });
     } catch (err) {
       if (this.autoPool) return undefined;
       throw err;
@@ -220,7 +228,7 @@ export class PopulationObjective {
   }
 
   /** The worker pool when its threads are ready; an 'auto' pool that failed to start is dropped. */
-  private readyPool(): SubjectWorkerPool | undefined {
+  private readyPool(): SubjectPool | undefined {
     const pool = this.pool;
     if (pool === undefined) return undefined;
     let ready: boolean;

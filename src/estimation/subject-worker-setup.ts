@@ -3,8 +3,6 @@
  * model can be rebuilt in a worker and how ('recipe'), how many threads 'auto' uses, the
  * blocks of subjects, and the data and messages exchanged with a worker.
  */
-import { availableParallelism } from 'node:os';
-import { isMainThread, type MessagePort } from 'node:worker_threads';
 import type { StandardItem, Table } from '../data/types.js';
 import type { BindOptions, ModelBinding } from '../subject/bind.js';
 import type { BoundModel } from '../subject/bound.js';
@@ -84,34 +82,15 @@ export function evaluationWork(bound: BoundModel): number {
 }
 
 /**
- * The number of threads 'auto' uses for `bound`: min(available parallelism, 4, subjects)
+ * The number of threads 'auto' uses for `bound`: min(availableThreads, 4, subjects)
  * when evaluationWork(bound) ≥ AUTO_WORK_THRESHOLD and the model can be rebuilt in a
- * worker, else 1; also 1 in a worker thread (e.g. a fit of the parallel covariate search,
- * whose fits already share the cores). Example: pheno (59 subjects, 155 observations) gives 1.
+ * worker, else 1 (a backend offers 1 thread inside a worker thread, e.g. a fit of the parallel
+ * covariate search, whose fits already share the cores). Example: pheno (59 subjects, 155 observations) gives 1.
  */
-export function autoWorkerCount(bound: BoundModel): number {
-  if (!isMainThread || bound.subjects.length < 2 || evaluationWork(bound) < AUTO_WORK_THRESHOLD) return 1;
+export function autoWorkerCount(bound: BoundModel, availableThreads: number): number {
+  if (availableThreads < 2 || bound.subjects.length < 2 || evaluationWork(bound) < AUTO_WORK_THRESHOLD) return 1;
   if (typeof bindingRecipe(bound) === 'string') return 1;
-  return Math.max(1, Math.min(availableParallelism(), AUTO_MAX_WORKERS, bound.subjects.length));
-}
-
-/** What each worker is started with (structured-cloned; the buffers are shared). */
-export interface SubjectWorkerData {
-  readonly worker: number;
-  readonly first: number;
-  readonly end: number;
-  readonly control: Int32Array;
-  readonly port: MessagePort;
-  readonly shape: SubjectStateShape;
-  readonly stateBuffer: SharedArrayBuffer;
-  readonly flagBuffer: SharedArrayBuffer;
-  readonly method: EstimationMethod;
-  readonly settings: InnerSettings;
-  readonly fdStep: number;
-  readonly maxObs: number;
-  readonly recipe: BindingRecipe;
-  /** The block's subjects as the main thread sees them, to check the rebuilt ones against. */
-  readonly check: SubjectCheck;
+  return Math.max(1, Math.min(availableThreads, AUTO_MAX_WORKERS, bound.subjects.length));
 }
 
 /** Observations and predictions (at the initial θ, η = 0) of a block's subjects, concatenated. */

@@ -2,6 +2,7 @@
  * Types of population estimation: methods, options and the fit result. A fit never mutates
  * its BoundModel; everything it found is in the FitResult.
  */
+import type { SubjectThreads } from './subject-threads.js';
 import type { OptimResult } from '../optim/types.js';
 
 /**
@@ -57,9 +58,9 @@ export interface FitOptions {
   readonly npdeSamples?: number;
   readonly inner?: InnerOptions;
   /**
-   * Worker threads evaluating the subjects (node:worker_threads): a positive integer (1 =
-   * serial) or 'auto' (default): min(available parallelism, 4) threads when the work per
-   * evaluation pays for them (src/io/threads/subject-pool.ts), else 1. Results are
+   * Threads evaluating the subjects: a positive integer (1 = serial) or 'auto' (default):
+   * min(available parallelism, 4) threads when the work per evaluation pays for them
+   * (src/estimation/subject-worker-setup.ts), else 1. Needs `threads`; results are
    * bit-identical for any number of threads.
    */
   readonly workers?: number | 'auto';
@@ -69,6 +70,12 @@ export interface FitOptions {
    * in the calling thread until the workers are ready (same results, less waiting).
    */
   readonly waitForWorkers?: boolean;
+  /**
+   * The thread backend (src/estimation/subject-threads.ts); popkit's Node entry and CLI pass
+   * node:worker_threads' (src/io/threads/subject-pool.ts). Without it every evaluation runs in
+   * the calling thread.
+   */
+  readonly threads?: SubjectThreads;
   /** Called once per outer iteration (e.g. to print progress). */
   readonly onIteration?: (iteration: number, ofv: number, evaluations: number) => void;
 }

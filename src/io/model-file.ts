@@ -2,8 +2,9 @@
  * Reading model files and their default datasets.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ModelError } from '../errors.js';
-import { readDataset } from '../data/dataset.js';
+import { readDataset } from './data-files.js';
 import type { Dataset, DatasetOptions } from '../data/types.js';
 import { parseModel } from '../model/parse.js';
 import type { Model } from '../model/types.js';
@@ -14,7 +15,7 @@ import type { Model } from '../model/types.js';
  * Example: `loadModelFile('models/pheno.pkm').dataFile` ends with datasets/pheno_sd.csv.
  */
 export function loadModelFile(path: string): Model {
-  return parseModel(readModelText(path), path);
+  return parseModel(readModelText(path), path, { baseDir: dirname(resolve(path)) });
 }
 
 /** The text of the model file at `path`; throws ModelError naming the file when it cannot be read. */

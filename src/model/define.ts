@@ -2,7 +2,7 @@
  * `defineModel`: the TypeScript way to write a model. It builds the same Model a model file
  * gives (without source locations) and runs the same checks.
  */
-import { resolve } from 'node:path';
+import { joinPath } from './paths.js';
 import { ModelError } from '../errors.js';
 import type { StandardItem } from '../data/types.js';
 import { parseErrorModel } from './parse-error-model.js';
@@ -32,7 +32,7 @@ export interface RuleSpec {
 export interface ModelSpec {
   readonly name: string;
   readonly description?: readonly string[];
-  /** Default dataset path (resolved against `baseDir`, default the working directory). */
+  /** Default dataset path, anchored at `baseDir` (without it, kept relative to the working directory). */
   readonly data?: string;
   readonly baseDir?: string;
   readonly dataColumns?: Readonly<Partial<Record<StandardItem, string>>>;
@@ -75,7 +75,7 @@ export function defineModel(spec: ModelSpec): Model {
     name: spec.name,
     description: [...(spec.description ?? [])],
     dataPath: spec.data,
-    dataFile: spec.data === undefined ? undefined : resolve(spec.baseDir ?? process.cwd(), spec.data),
+    dataFile: spec.data === undefined ? undefined : joinPath(spec.baseDir ?? '', spec.data),
     dataColumns: spec.dataColumns,
     covariates,
     timeVarying: spec.timeVarying ?? 'nocb',

@@ -3,8 +3,8 @@
  * (syntax); src/model/validate.ts then checks what the model means (symbols, bounds,
  * omega, compartments). Grammar: docs/model-format.md.
  */
-import { dirname, resolve, basename, extname } from 'node:path';
 import { ModelError } from '../errors.js';
+import { directoryOf, fileStem, joinPath } from './paths.js';
 import { STANDARD_ITEMS, type StandardItem } from '../data/types.js';
 import { parseEffect } from './parse-effect.js';
 import { parseErrorModel } from './parse-error-model.js';
@@ -43,6 +43,11 @@ interface Line {
 export interface ParseModelOptions {
   /** Skip the semantic checks (for tools that inspect a model being written). Default false. */
   readonly skipValidation?: boolean;
+  /**
+   * Directory that a relative `data` path is anchored at; default the directory of `file`
+   * (as given), else the data path is kept as written (relative to the working directory).
+   */
+  readonly baseDir?: string;
 }
 
 /**
@@ -52,7 +57,7 @@ export interface ParseModelOptions {
  * Example: `parseModel(readFileSync('models/pheno.pkm', 'utf8'), 'models/pheno.pkm').theta.length` is 3.
  */
 export function parseModel(text: string, file?: string, options: ParseModelOptions = {}): Model {
-  const reader = new ModelReader(file);
+  const reader = new ModelReader(file, options.baseDir);
   const model = reader.read(text);
   return options.skipValidation ? model : validateModel(model);
 }
@@ -81,7 +86,7 @@ class ModelReader {
   private otherwiseAt?: SourceLocation;
   private seenSingle = new Map<string, number>();
 
-  constructor(private readonly file?: string) {}
+  constructor(private readonly file?: string, private readonly baseDir?: string) {}
 
   private error(message: string, line: number, offset = 0): ModelError {
     return new ModelError(message, { file: this.file ?? '<model>', line, column: offset + 1 });
@@ -396,13 +401,13 @@ class ModelReader {
       structure = { kind: 'odes', compartments, equations: this.odeEquations, at: this.odeAt };
     }
     const file = this.file;
-    const name = this.name ?? (this.file !== undefined ? basename(this.file, extname(this.file)) : 'model');
+    const name = this.name ?? (this.file !== undefined ? fileStem(this.file) : 'model');
     return {
       name,
       description: this.description,
       file,
       dataPath: this.dataPath,
-      dataFile: this.dataPath === undefined ? undefined : resolve(file !== undefined ? dirname(resolve(file)) : process.cwd(), this.dataPath),
+      dataFile: this.dataPath === undefined ? undefined : joinPath(this.baseDir ?? (file !== undefined ? directoryOf(file) : ''), this.dataPath),
       dataColumns: this.dataColumns,
       covariates: this.covariates,
       timeVarying: this.timeVarying,

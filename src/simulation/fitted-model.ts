@@ -3,12 +3,9 @@
  * by `popkit fit` (the model text it carries, with the final estimates, their covariance
  * matrix and each subject's EBEs). See src/report/fit-json.ts for the fit.json layout.
  */
-import { readFileSync } from 'node:fs';
 import { PopkitError } from '../errors.js';
 import type { BoundModel } from '../subject/bound.js';
 import { covarianceSpec } from '../model/covariance.js';
-import { loadModelFile } from '../io/model-file.js';
-import { parseModel } from '../model/parse.js';
 import type { Model } from '../model/types.js';
 import type { PopulationParameters } from './subject-simulator.js';
 
@@ -44,37 +41,41 @@ interface FitJsonShape {
   subjects?: { id: string; eta: Record<string, number | null> }[];
 }
 
+/** The model section of a fit.json: the model text it carries, or the model file it names. */
+export interface FitJsonModel {
+  readonly text?: string;
+  readonly file?: string;
+}
+
 /**
- * Load a model file (initial estimates) or a fit.json (final estimates): a path ending in
- * .json is read as a fit. Throws PopkitError for an unreadable or incomplete fit.json,
- * ModelError for a faulty model.
- * Example: `loadFittedModel('pheno-fit/fit.json').values.theta.get('CL_WT')`.
+ * The model section of a parsed fit.json (`json`, read from `path`), for the caller to turn
+ * into a Model (src/io/fitted-model-file.ts parses the text, or reads the file). Throws
+ * PopkitError when `json` is not a fit.json written by `popkit fit`.
  */
-export function loadFittedModel(path: string): FittedModel {
-  if (!path.toLowerCase().endsWith('.json')) {
-    const model = loadModelFile(path);
-    return { model, source: 'model', file: path, values: initialValues(model), ...(model.dataFile !== undefined ? { dataFile: model.dataFile } : {}) };
-  }
-  let json: FitJsonShape;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as FitJsonShape;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PopkitError(`${path}: cannot read the fit (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
-  }
+export function fitJsonModel(json: unknown, path: string): FitJsonModel {
+  const m = (json as FitJsonShape | null)?.model;
+  if (typeof json !== 'object' || json === null || m === undefined) throw new PopkitError(`${path}: not a fit.json written by popkit fit (no model section)`);
+  if (typeof m.text === 'string') return { text: m.text, ...(typeof m.file === 'string' ? { file: m.file } : {}) };
+  if (typeof m.file === 'string') return { file: m.file };
+  throw new PopkitError(`${path}: not a fit.json written by popkit fit (the model has neither text nor file)`);
+}
+
+/**
+ * The fitted model of a parsed fit.json (`json`, read from `path`) whose model is `model`:
+ * final estimates, EBEs, method and dataset. Throws PopkitError for an incomplete fit.json.
+ * Example: `fittedModelFromJson(JSON.parse(text), 'pheno-fit/fit.json', model).values.theta.get('CL_WT')`.
+ */
+export function fittedModelFromJson(json: unknown, path: string, model: Model): FittedModel {
   const bad = (what: string): never => { throw new PopkitError(`${path}: not a fit.json written by popkit fit (${what})`); };
-  const m = json.model ?? bad('no model section');
-  let model: Model;
-  if (typeof m.text === 'string') model = parseModel(m.text, m.file ?? path);
-  else if (typeof m.file === 'string') model = loadModelFile(m.file);
-  else return bad('the model has neither text nor file');
+  if (typeof json !== 'object' || json === null) bad('not a JSON object');
+  const fit = json as FitJsonShape;
   const theta = new Map<string, number>();
-  for (const t of json.theta ?? bad('no theta')) {
+  for (const t of fit.theta ?? bad('no theta')) {
     if (typeof t.value !== 'number') bad(`theta ${t.name} has no value`);
     theta.set(t.name, t.value!);
   }
   const matrix = (what: 'omega' | 'sigma'): { names: string[]; matrix: Float64Array } => {
-    const mm = json[what] ?? bad(`no ${what}`);
+    const mm = fit[what] ?? bad(`no ${what}`);
     const n = mm.names.length;
     const out = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
@@ -87,13 +88,13 @@ export function loadFittedModel(path: string): FittedModel {
     return { names: mm.names, matrix: out };
   };
   const ebes = new Map<string, Map<string, number>>();
-  for (const s of json.subjects ?? []) {
+  for (const s of fit.subjects ?? []) {
     ebes.set(String(s.id), new Map(Object.entries(s.eta).filter(([, v]) => typeof v === 'number') as [string, number][]));
   }
   return {
     model, source: 'fit', file: path,
-    ...(typeof json.data?.file === 'string' ? { dataFile: json.data.file } : {}),
-    ...(json.method !== undefined ? { method: json.method } : {}),
+    ...(typeof fit.data?.file === 'string' ? { dataFile: fit.data.file } : {}),
+    ...(fit.method !== undefined ? { method: fit.method } : {}),
     values: { theta, omega: matrix('omega'), sigma: matrix('sigma') },
     ebes,
   };

@@ -30,7 +30,7 @@ export {
   simulatedDataCsv, subjectsCsv, type SimulationSummaryInput,
 } from '../report/simulation-tables.js';
 export { doseTargetsOf, observationScaleOf } from './model-targets.js';
-export { initialValues, loadFittedModel, valuesFor, valuesForModel, type FittedModel, type NamedValues } from './fitted-model.js';
+export { initialValues, fitJsonModel, fittedModelFromJson, valuesFor, valuesForModel, type FittedModel, type NamedValues } from './fitted-model.js';
 export { binEdges, vpc, type VpcBin, type VpcBinning, type VpcObservation, type VpcOptions, type VpcResult } from './vpc.js';
 export { niceTicks, vpcBinsCsv, vpcObservationsCsv, vpcSvg, type VpcPlotOptions } from '../report/vpc-tables.js';
 export { etaPosterior, type EtaPosterior, type PosteriorOptions } from '../estimation/map-posterior.js';

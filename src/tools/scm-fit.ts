@@ -7,6 +7,7 @@
  */
 import type { Dataset } from '../data/types.js';
 import { fitPopulation } from '../estimation/fit.js';
+import type { SubjectThreads } from '../estimation/subject-threads.js';
 import type { CovarianceMethod, EstimationMethod, FitResult, InnerOptions } from '../estimation/types.js';
 import { bindModel } from '../subject/bind.js';
 import type { Model } from '../model/types.js';
@@ -75,11 +76,12 @@ export function summarizeFit(fit: FitResult): ScmFit {
 }
 
 /**
- * Bind `model` to `dataset` and fit it (no NPDE; covariance step only when asked). Throws
- * the binder's or the estimation's error.
+ * Bind `model` to `dataset` and fit it (no NPDE; covariance step only when asked), with
+ * `threads` (a thread backend) for large models. Throws the binder's or the estimation's error.
  */
-export function fitForSearch(model: Model, dataset: Dataset, options: ScmFitOptions = {}): ScmFit {
+export function fitForSearch(model: Model, dataset: Dataset, options: ScmFitOptions = {}, threads?: SubjectThreads): ScmFit {
   const fit = fitPopulation(bindModel(model, dataset), {
+    threads,
     method: options.method ?? 'focei',
     covariance: options.covariance ?? 'none',
     maxIterations: options.maxIterations,
@@ -95,9 +97,9 @@ export function fitForSearch(model: Model, dataset: Dataset, options: ScmFitOpti
  * (and other tasks run) between fits.
  * Example: `stepwiseCovariateSearch({ ..., fitter: inProcessFitter(dataset, { method: 'focei' }) })`.
  */
-export function inProcessFitter(dataset: Dataset, options: ScmFitOptions = {}): ScmFitter {
+export function inProcessFitter(dataset: Dataset, options: ScmFitOptions = {}, threads?: SubjectThreads): ScmFitter {
   return async (model) => {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    return fitForSearch(model, dataset, options);
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    return fitForSearch(model, dataset, options, threads);
   };
 }

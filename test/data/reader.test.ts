@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { parseDataset, readDataset, readTable, parseTable } from '../../src/data/dataset.js';
+import { parseDataset, parseTable } from '../../src/data/dataset.js';
+import { readDataset, readTable } from '../../src/io/data-files.js';
 import type { Dataset, Table } from '../../src/data/types.js';
 
 const D = 'datasets/';

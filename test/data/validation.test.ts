@@ -5,10 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { DataError, type DataProblem } from '../../src/errors.js';
-import {
-  covariateAtTime, covariatePositionAtTime, covariatePositionOnInterval, covariateSeries,
-  parseDataset, readDataset, requireCovariates, subjectCovariateValues, validateCompartments,
-} from '../../src/data/dataset.js';
+import { covariateAtTime, covariatePositionAtTime, covariatePositionOnInterval, covariateSeries, parseDataset, requireCovariates, subjectCovariateValues, validateCompartments } from '../../src/data/dataset.js';
+import { readDataset } from '../../src/io/data-files.js';
 import type { DatasetOptions } from '../../src/data/types.js';
 
 const F = 'x.csv';

@@ -9,7 +9,7 @@
  * All comparisons are exact (the values are copies or products of data values).
  */
 import { describe, expect, it } from 'vitest';
-import { readTable } from '../../src/data/table.js';
+import { readTable } from '../../src/io/data-files.js';
 import { buildFrame } from '../../src/lmm/frame.js';
 import type { LmmFrame, RandomEffectsTerm } from '../../src/lmm/frame-types.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTable } from '../../src/data/table.js';
+import { readTable } from '../../src/io/data-files.js';
 import { metaAnalysis } from '../../src/lmm/meta-analysis.js';
 import { DATASETS } from '../support/lmm.js';
 

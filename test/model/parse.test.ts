@@ -3,6 +3,7 @@
  * matches the NONMEM control stream it was written from; models round-trip through
  * writeModelFile; defineModel builds the same model as a file.
  */
+import { resolve } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bindModel } from '../../src/subject/bind.js';
@@ -43,7 +44,7 @@ describe('shipped models', () => {
 
   it.each(MODEL_FILES)('%s round-trips through writeModelFile', (file) => {
     const model = loadModelFile(`models/${file}`);
-    const again = parseModel(writeModelFile(model), `models/${file}`);
+    const again = parseModel(writeModelFile(model), `models/${file}`, { baseDir: resolve('models') });
     expect(withoutLocations(again)).toEqual(withoutLocations(model));
   });
 });
@@ -98,7 +99,7 @@ describe('defineModel', () => {
       name: 'wang2007_proportional',
       description: fromFile.description,
       data: '../datasets/wang2007.csv',
-      baseDir: 'models',
+      baseDir: resolve('models'),
       dataColumns: { DV: 'Y' },
       theta: { TKE: { init: 0.5, comment: 'elimination rate constant (1/time)' } },
       omega: { eta_KE: 0.04 },
@@ -112,7 +113,7 @@ describe('defineModel', () => {
   it('builds the same model as the file pheno.pkm, including ODE-free structure and comments', () => {
     const fromFile = withoutLocations(loadModelFile('models/pheno.pkm'));
     const defined = defineModel({
-      name: 'pheno', description: fromFile.description, data: '../datasets/pheno_sd.csv', baseDir: 'models',
+      name: 'pheno', description: fromFile.description, data: '../datasets/pheno_sd.csv', baseDir: resolve('models'),
       covariates: [{ name: 'WT', aliases: ['WGT'] }, 'APGR'],
       theta: {
         CL_WT: { init: 0.00469307, lower: 0 }, V_WT: { init: 1.00916, lower: 0 }, APGR_V: { init: 0.1, lower: -0.99 },

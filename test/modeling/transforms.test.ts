@@ -3,6 +3,7 @@
  * through writeModelFile; covariate relations render into the typical value with the forms
  * of PsN scm (reference/METHODS.md).
  */
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../../src/data/dataset.js';
 import { ModelError } from '../../src/errors.js';
@@ -29,7 +30,7 @@ function pure(input: Model, transform: (m: Model) => Model): Model {
   expect(JSON.stringify(input)).toBe(before);
   expect(out).not.toBe(input);
   expect(Object.isFrozen(out)).toBe(true);
-  expect(withoutLocations(parseModel(writeModelFile(out), 'models/transformed.pkm'))).toEqual(withoutLocations({ ...out, file: undefined }));
+  expect(withoutLocations(parseModel(writeModelFile(out), 'models/transformed.pkm', { baseDir: resolve('models') }))).toEqual(withoutLocations({ ...out, file: undefined }));
   return out;
 }
 

@@ -10,7 +10,7 @@
  * e.g. KM read as an amount instead of a concentration, shifts the mean by more than 1.
  */
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../../src/data/dataset.js';
+import { readDataset } from '../../src/io/data-files.js';
 import { buildAllEvents } from '../../src/events/build.js';
 import { michaelisMentenOdeSystem } from '../../src/pk/ode-library.js';
 import { constantParameters, pkParameterRow } from '../../src/pk/parameters.js';

@@ -4,7 +4,8 @@
  * 1-cmt superposition formulas (Gibaldi & Perrier) for a priori recommendations (η = 0).
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseTable, readTable } from '../../src/data/dataset.js';
+import { parseTable } from '../../src/data/dataset.js';
+import { readTable } from '../../src/io/data-files.js';
 import { DataError, PopkitError } from '../../src/errors.js';
 import { fitPopulation } from '../../src/estimation/fit.js';
 import type { FitResult } from '../../src/estimation/types.js';

@@ -3,7 +3,7 @@
  * seed, 4 standard errors), resampling whole covariate vectors from a dataset, seeds.
  */
 import { describe, expect, test } from 'vitest';
-import { readTable } from '../../src/data/dataset.js';
+import { readTable } from '../../src/io/data-files.js';
 import { DataError } from '../../src/errors.js';
 import { drawPopulation, mergePopulations, resamplePopulation } from '../../src/simulation/population.js';
 import { parsePopulation } from '../../src/simulation/population-parse.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readTable } from '../../src/data/table.js';
+import { readTable } from '../../src/io/data-files.js';
 import { buildFrame, type BuildFrameOptions } from '../../src/lmm/frame.js';
 import type { LmmFrame } from '../../src/lmm/frame-types.js';
 import { buildStructure } from '../../src/lmm/structure.js';

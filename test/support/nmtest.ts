@@ -3,7 +3,7 @@
  * ADVAN2 TRANS2 with CL = 1.1, V = 20, KA = 1.5, no random effects; ALAG2 = LAGT,
  * F2 = BIOAV; R2 = RAT2 when MODE = 1, D2 = DUR2 when MODE = 2; CP = A(2)/(V/1000).
  */
-import { readDataset } from '../../src/data/dataset.js';
+import { readDataset } from '../../src/io/data-files.js';
 import type { Dataset } from '../../src/data/types.js';
 import { pkParameterRow, recordParameters } from '../../src/pk/parameters.js';
 import type { PkParameters } from '../../src/pk/types.js';

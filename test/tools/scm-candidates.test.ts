@@ -7,7 +7,8 @@
  * 71.7 (1 decimal), range 40.0–102.0, sex female 5 / male 27.
  */
 import { describe, expect, test } from 'vitest';
-import { parseDataset, readDataset } from '../../src/data/dataset.js';
+import { parseDataset } from '../../src/data/dataset.js';
+import { readDataset } from '../../src/io/data-files.js';
 import { loadModelFile, readModelDataset } from '../../src/io/model-file.js';
 import { parseModel } from '../../src/model/parse.js';
 import {

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { readTable } from '../../data/dataset.js';
+import { readTable } from '../../io/data-files.js';
 import { PopkitError } from '../../errors.js';
 import { bindModel } from '../../subject/bind.js';
 import { individualizeDose, type DoseRecommendation } from '../../simulation/dose.js';
 import { patientHistory, type PatientHistory } from '../../simulation/dose-patient.js';
-import { loadFittedModel, valuesForModel } from '../../simulation/fitted-model.js';
+import { valuesForModel } from '../../simulation/fitted-model.js';
+import { loadFittedModel } from '../../io/fitted-model-file.js';
 import { doseTargetsOf, observationScaleOf } from '../../simulation/model-targets.js';
 import { formatValue } from '../../report/simulation-tables.js';
 import { checkModelCovariatesInData } from '../../simulation/patient-check.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { PopkitError } from '../../errors.js';
+import { nodeSubjectThreads } from '../../io/threads/subject-pool.js';
 import { fitPopulation } from '../../estimation/fit.js';
 import { ESTIMATION_METHODS, type CovarianceMethod, type EstimationMethod } from '../../estimation/types.js';
 import { bindModel } from '../../subject/bind.js';
@@ -54,7 +55,7 @@ export const fitCommand: CliCommand<FitArgs> = {
     const workers = parseWorkers(args.workers);
     const modelFile = args.model;
     const modelText = readModelText(modelFile);
-    const model = parseModel(modelText, modelFile);
+    const model = parseModel(modelText, modelFile, { baseDir: dirname(resolve(modelFile)) });
     const dataset = readModelDataset(model, args.data);
     const dataFile = dataset.file;
     const bound = bindModel(model, dataset);
@@ -63,7 +64,7 @@ export const fitCommand: CliCommand<FitArgs> = {
     const start = performance.now();
     let lastReport = start;
     const fit = fitPopulation(bound, {
-      method: args.method, covariance: args.cov, seed: args.seed, npdeSamples: args.npde, maxIterations: args.maxIter, workers,
+      method: args.method, covariance: args.cov, seed: args.seed, npdeSamples: args.npde, maxIterations: args.maxIter, workers, threads: nodeSubjectThreads,
       onIteration: (iteration, ofv, evaluations) => {
         const now = performance.now();
         if (now - start > 1000 && now - lastReport > 1000) {

@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { readTable } from '../../data/table.js';
+import { readTable } from '../../io/data-files.js';
 import { PopkitError } from '../../errors.js';
 import { fitLmm } from '../../lmm/fit.js';
 import { buildFrame, frameNotices } from '../../lmm/frame.js';

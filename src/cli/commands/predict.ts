@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { readTable } from '../../data/dataset.js';
+import { readTable } from '../../io/data-files.js';
 import type { Table } from '../../data/types.js';
 import { loadModelFile, readModelDataset } from '../../io/model-file.js';
 import { etasFromTable, predictRecords, type PredictionTable } from '../../subject/predict-records.js';

@@ -6,6 +6,7 @@ import { ESTIMATION_METHODS, type EstimationMethod } from '../../estimation/type
 import { loadModelFile, readModelDataset } from '../../io/model-file.js';
 import { writeModelFile } from '../../model/write.js';
 import { CONTINUOUS_FORMS, DEFAULT_FORMS, scmCandidates, type ContinuousForm } from '../../tools/scm-candidates.js';
+import { nodeSubjectThreads } from '../../io/threads/subject-pool.js';
 import { inProcessFitter, type ScmFitter } from '../../tools/scm-fit.js';
 import { formatFinal, formatScmStep, scmResultToJson } from '../../report/scm-log.js';
 import { createWorkerFitter, type WorkerFitter } from '../../io/threads/fit-pool.js';
@@ -103,7 +104,7 @@ export const scmCommand: CliCommand<ScmArgs> = {
       pool = createWorkerFitter({ dataFile: dataset.file, datasetOptions: { columns: model.dataColumns }, fit: fitOptions, workers: args.workers });
       fitter = pool.fitter;
     } else {
-      fitter = inProcessFitter(dataset, fitOptions);
+      fitter = inProcessFitter(dataset, fitOptions, nodeSubjectThreads);
     }
     const start = performance.now();
     const onProgress = (e: ScmProgress): void => {

@@ -1,11 +1,12 @@
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { readTable } from '../../data/dataset.js';
+import { readTable } from '../../io/data-files.js';
 import { PopkitError } from '../../errors.js';
 import { bindModel } from '../../subject/bind.js';
 import { parseWindow } from '../../simulation/design.js';
-import { loadFittedModel, valuesForModel } from '../../simulation/fitted-model.js';
+import { valuesForModel } from '../../simulation/fitted-model.js';
+import { loadFittedModel } from '../../io/fitted-model-file.js';
 import { doseTargetsOf, observationScaleOf } from '../../simulation/model-targets.js';
 import { attainments, formatSimulationSummary, formatValue, metricSummaries, profilePercentilesCsv, profilesCsv, simulatedDataCsv, subjectsCsv } from '../../report/simulation-tables.js';
 import { checkModelCovariates, covariatesReadBy, virtualPopulation } from '../../simulation/population-options.js';

@@ -4,7 +4,7 @@
  * error message. Runs from the compiled library (dist/io/threads/fit-worker.js).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readDataset } from '../../data/dataset.js';
+import { readDataset } from '../data-files.js';
 import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../model/types.js';
 import { fitForSearch } from '../../tools/scm-fit.js';

@@ -13,42 +13,40 @@
  * it finishes no subject for `stallSeconds`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NumericalError, PopkitError } from '../../errors.js';
-import type { BoundModel } from '../../subject/bound.js';
-import type { EvaluationContext, InnerSettings, SubjectScratch } from '../../estimation/subject-objective.js';
+import type { EvaluationContext, InnerSettings } from '../../estimation/subject-objective.js';
+import type { SubjectPool, SubjectPoolRequest, SubjectThreads } from '../../estimation/subject-threads.js';
 import { restoreSubject, SubjectBlock, type ImproveOutcome } from '../../estimation/subject-worker-block.js';
 import {
   blocksByObservations, subjectCheck,
-  type BindingRecipe, type SensitivityMessage, type SubjectWorkerData, type WorkerFailure,
+  type BindingRecipe, type SensitivityMessage, type SubjectCheck, type WorkerFailure,
 } from '../../estimation/subject-worker-setup.js';
 import {
   allocateControl, COMMAND, CONTROL, WORKER_SLOT, WORKER_STATE, workerSlotBase,
-  type SensitivityBuffers, type SubjectState,
+  type SensitivityBuffers, type SubjectState, type SubjectStateShape,
 } from '../../estimation/subject-worker-state.js';
-import type { SubjectWorkspace } from '../../estimation/subject-workspace.js';
 import type { EstimationMethod } from '../../estimation/types.js';
 
-/** Parallel evaluation settings of a PopulationObjective. */
-export interface ParallelOptions {
-  /**
-   * Threads evaluating the subjects, the calling thread included: a number (1 = serial, in
-   * the calling thread) or 'auto' (default), which uses min(available parallelism, 4) threads
-   * when the work per evaluation is large enough (see autoWorkerCount), the bound model can
-   * be rebuilt in a worker and popkit runs from its compiled library (or `workerScript` is
-   * given), else 1.
-   */
-  readonly workers?: number | 'auto';
-  /**
-   * Wait for the worker threads to start before the first evaluation, so that every
-   * evaluation uses them; default false: evaluate in the calling thread until they are ready.
-   */
-  readonly waitForWorkers?: boolean;
-  /** A worker that finishes no subject for this long is taken as dead (seconds). Default 600. */
-  readonly stallSeconds?: number;
-  /** Worker entry script; default dist/io/threads/subject-worker.js (tests substitute one that fails). */
-  readonly workerScript?: URL;
+/** What each worker is started with (structured-cloned; the buffers are shared). */
+export interface SubjectWorkerData {
+  readonly worker: number;
+  readonly first: number;
+  readonly end: number;
+  readonly control: Int32Array;
+  readonly port: MessagePort;
+  readonly shape: SubjectStateShape;
+  readonly stateBuffer: SharedArrayBuffer;
+  readonly flagBuffer: SharedArrayBuffer;
+  readonly method: EstimationMethod;
+  readonly settings: InnerSettings;
+  readonly fdStep: number;
+  readonly maxObs: number;
+  readonly recipe: BindingRecipe;
+  /** The block's subjects as the main thread sees them, to check the rebuilt ones against. */
+  readonly check: SubjectCheck;
 }
 
 /**
@@ -83,21 +81,11 @@ const WAIT_SLICE_MS = 200;
 /** A worker not ready this long after it was started is taken as dead (ms; start-up takes ~1 s). */
 const START_TIMEOUT_MS = 120_000;
 
-/** What the threads evaluate: the objective's method, settings and the calling thread's workspaces. */
-export interface PoolSetup {
-  readonly method: EstimationMethod;
-  readonly settings: InnerSettings;
-  readonly fdStep: number;
-  /** The objective's workspaces (all subjects; the calling thread evaluates the first block with them). */
-  readonly workspaces: readonly SubjectWorkspace[];
-  readonly scratch: SubjectScratch;
-}
-
 /**
  * The calling thread and nThreads − 1 worker threads evaluating the subjects of one
  * objective, each a contiguous block (see the file comment).
  */
-export class SubjectWorkerPool {
+export class SubjectWorkerPool implements SubjectPool {
   private readonly control: Int32Array;
   private readonly handles: WorkerHandle[] = [];
   private readonly local: SubjectBlock;
@@ -113,8 +101,11 @@ export class SubjectWorkerPool {
    * has rebuilt the model and checked its subjects; otherwise see isReady(). Throws
    * PopkitError when a worker cannot start (the started ones are stopped).
    */
-  constructor(bound: BoundModel, recipe: BindingRecipe, readonly state: SubjectState, nThreads: number,
-    setup: PoolSetup, options: ParallelOptions = {}, wait = true) {
+  readonly state: SubjectState;
+
+  constructor(request: SubjectPoolRequest) {
+    const { bound, recipe, state, nThreads, setup, options, wait } = request;
+    this.state = state;
     this.stallMs = 1000 * (options.stallSeconds ?? 600);
     this.startMs = START_TIMEOUT_MS;
     const script = options.workerScript ?? defaultWorkerScript();
@@ -314,3 +305,14 @@ export class SubjectWorkerPool {
     throw new PopkitError(message);
   }
 }
+
+/**
+ * popkit's thread backend on Node: worker threads running the compiled library
+ * (dist/io/threads/subject-worker.js). Pass it as `threads` in the fit options; popkit's
+ * Node entry and CLI do.
+ */
+export const nodeSubjectThreads: SubjectThreads = {
+  availableParallelism: () => (isMainThread ? availableParallelism() : 1),
+  runsCallingCode: (workerScript) => workerScript !== undefined || compiledWorkerBeside(),
+  start: (request) => new SubjectWorkerPool(request),
+};

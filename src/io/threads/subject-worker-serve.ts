@@ -13,7 +13,8 @@ import { SubjectBlock } from '../../estimation/subject-worker-block.js';
 import {
   COMMAND, CONTROL, SensitivityBuffers, SubjectState, WORKER_SLOT, workerSlotBase,
 } from '../../estimation/subject-worker-state.js';
-import type { SensitivityMessage, SubjectCheck, SubjectWorkerData } from '../../estimation/subject-worker-setup.js';
+import type { SensitivityMessage, SubjectCheck } from '../../estimation/subject-worker-setup.js';
+import type { SubjectWorkerData } from './subject-pool.js';
 import { pinEtas } from '../../estimation/zero-variance-etas.js';
 import { SubjectWorkspace } from '../../estimation/subject-workspace.js';
 

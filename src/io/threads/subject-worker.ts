@@ -7,7 +7,8 @@
  * Runs from the compiled library (dist/io/threads/subject-worker.js).
  */
 import { workerData } from 'node:worker_threads';
-import type { SubjectWorkerData, WorkerFailure } from '../../estimation/subject-worker-setup.js';
+import type { WorkerFailure } from '../../estimation/subject-worker-setup.js';
+import type { SubjectWorkerData } from './subject-pool.js';
 import { WORKER_SLOT, WORKER_STATE, workerSlotBase } from '../../estimation/subject-worker-state.js';
 
 const data = workerData as SubjectWorkerData;
