@@ -1,14 +1,15 @@
 /**
- * Worker-thread entry of the covariate search's parallel fitter (see scm-workers.ts). Reads
- * the dataset once, then fits each model it is sent and posts back the fit summary or the
- * error message. Runs from the compiled library (dist/io/threads/fit-worker.js).
+ * Worker-thread entry of the parallel fitter (fit-pool.ts). Reads the dataset once, then
+ * fits each model it is sent and posts back the fit summary or the error message. Runs
+ * from the compiled library (dist/io/threads/fit-worker.js).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readDataset } from '../data-files.js';
 import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../model/types.js';
-import { fitForSearch } from '../../tools/scm-fit.js';
-import type { WorkerData, WorkerReply, WorkerRequest } from './fit-pool.js';
+import { fitForSearch, type ScmFit } from '../../tools/scm-fit.js';
+import { readDataset } from '../data-files.js';
+import type { WorkerData } from './fit-pool.js';
+import { servePoolRequests } from './worker-pool.js';
 
 const setup = workerData as WorkerData;
 let dataset: Dataset | undefined;
@@ -19,16 +20,7 @@ try {
   dataError = err instanceof Error ? err.message : String(err);
 }
 
-parentPort!.on('message', (request: WorkerRequest) => {
-  let reply: WorkerReply;
-  if (dataset === undefined) {
-    reply = { id: request.id, ok: false, message: `cannot read the dataset ${setup.dataFile}: ${dataError}` };
-  } else {
-    try {
-      reply = { id: request.id, ok: true, fit: fitForSearch(request.model as Model, dataset, setup.fit ?? {}) };
-    } catch (err) {
-      reply = { id: request.id, ok: false, message: err instanceof Error ? err.message : String(err) };
-    }
-  }
-  parentPort!.postMessage(reply);
+servePoolRequests<Model, ScmFit>(parentPort!, (model) => {
+  if (dataset === undefined) throw new Error(`cannot read the dataset ${setup.dataFile}: ${dataError}`);
+  return fitForSearch(model, dataset, setup.fit ?? {});
 });

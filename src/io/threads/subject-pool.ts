@@ -12,9 +12,7 @@
  * that fails reports its error; one that dies silently (e.g. out of memory) is detected when
  * it finishes no subject for `stallSeconds`.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NumericalError, PopkitError } from '../../errors.js';
 import type { EvaluationContext, InnerSettings } from '../../estimation/subject-objective.js';
@@ -29,6 +27,7 @@ import {
   type SensitivityBuffers, type SubjectState, type SubjectStateShape,
 } from '../../estimation/subject-worker-state.js';
 import type { EstimationMethod } from '../../estimation/types.js';
+import { compiledWorkerBeside, compiledWorkerScript } from './worker-pool.js';
 
 /** What each worker is started with (structured-cloned; the buffers are shared). */
 export interface SubjectWorkerData {
@@ -47,24 +46,6 @@ export interface SubjectWorkerData {
   readonly recipe: BindingRecipe;
   /** The block's subjects as the main thread sees them, to check the rebuilt ones against. */
   readonly check: SubjectCheck;
-}
-
-/**
- * Whether this module runs from the compiled library, next to the worker entry (then the
- * workers run the very code of the calling thread; from the TypeScript sources, e.g. under
- * vitest, they would run dist/, which may be older).
- */
-export function compiledWorkerBeside(): boolean {
-  return existsSync(fileURLToPath(new URL('./subject-worker.js', import.meta.url)));
-}
-
-/** Path of the compiled worker entry: next to this module in dist/, or in dist/ when running from src/. */
-function defaultWorkerScript(): URL {
-  const here = new URL('./subject-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../../dist/io/threads/subject-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new PopkitError('the compiled worker script (dist/io/threads/subject-worker.js) is missing: run `npm run build`, or fit in one thread (workers 1)');
 }
 
 interface WorkerHandle {
@@ -108,7 +89,7 @@ export class SubjectWorkerPool implements SubjectPool {
     this.state = state;
     this.stallMs = 1000 * (options.stallSeconds ?? 600);
     this.startMs = START_TIMEOUT_MS;
-    const script = options.workerScript ?? defaultWorkerScript();
+    const script = options.workerScript ?? compiledWorkerScript('subject-worker.js');
     const blocks = blocksByObservations(bound, nThreads);
     const [localFirst, localEnd] = blocks[0]!;
     this.local = new SubjectBlock(localFirst, setup.workspaces.slice(localFirst, localEnd), state, setup.method, setup.settings, setup.scratch);
@@ -313,6 +294,6 @@ export class SubjectWorkerPool implements SubjectPool {
  */
 export const nodeSubjectThreads: SubjectThreads = {
   availableParallelism: () => (isMainThread ? availableParallelism() : 1),
-  runsCallingCode: (workerScript) => workerScript !== undefined || compiledWorkerBeside(),
+  runsCallingCode: (workerScript) => workerScript !== undefined || compiledWorkerBeside('subject-worker.js'),
   start: (request) => new SubjectWorkerPool(request),
 };
