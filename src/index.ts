@@ -46,7 +46,7 @@ export { describeStopReason, isConvergedReason } from './optim/stop-reason.js';
 export { GaussianMarginalKernel, type GaussianKernelStatus } from './estimation/gaussian-kernel.js';
 export { fitPopulation } from './estimation/fit.js';
 export type * from './estimation/types.js';
-export { ESTIMATION_METHODS } from './estimation/types.js';
+export { ESTIMATION_METHODS } from './estimation/methods/index.js';
 export { ParameterMap, type PopulationValues } from './estimation/parameter-map.js';
 export { PopulationObjective } from './estimation/population-objective.js';
 export { covarianceStep } from './estimation/covariance-step.js';

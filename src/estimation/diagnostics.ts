@@ -15,6 +15,7 @@
  * share their observations (and their shrinkage) except where the prediction is 0; ε of
  * separate outputs (e.g. PK and PD) each see only their own output's observations.
  */
+import { estimationMethod } from './methods/index.js';
 import type { BoundModel } from '../subject/bound.js';
 import { subjectNpde } from './npde.js';
 import type { PopulationValues } from './parameter-map.js';
@@ -48,7 +49,7 @@ export function computeDiagnostics(
 ): DiagnosticsResult {
   const q = bound.nEta;
   const warnings: string[] = [];
-  const interaction = method === 'focei' || method === 'laplace';
+  const interaction = estimationMethod(method).supports.interaction;
   // Ω and Σ are symmetric (row-major = column-major); their factors are column-major.
   const omegaChol = Float64Array.from(values.omega);
   const sigmaChol = Float64Array.from(values.sigma);

@@ -18,7 +18,8 @@ import { choleskyInPlace } from '../linalg/cholesky.js';
 import { residualVariances } from './subject-workspace.js';
 import { restoreEtas, withoutEtas, zeroVarianceEtas } from './zero-variance-etas.js';
 import { fitWarnings } from './fit-checks.js';
-import { ESTIMATION_METHODS, type CovarianceStepResult, type FitOptions, type FitResult } from './types.js';
+import { estimationMethod } from './methods/index.js';
+import type { CovarianceStepResult, FitOptions, FitResult } from './types.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** At most this many checks of the inner modes from η = 0 (each may resume the minimization). */
@@ -53,7 +54,7 @@ function fitWithThreads(bound: BoundModel, options: FitOptions): FitResult {
 function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: PopulationObjective[]): FitResult {
   const t0 = performance.now();
   const method = options.method ?? 'focei';
-  if (!ESTIMATION_METHODS.includes(method)) throw new PopkitError(`unknown estimation method '${method}' (use ${ESTIMATION_METHODS.join(', ')})`);
+  const module = estimationMethod(method);
   checkBound(bound);
   const map = new ParameterMap(bound.parameters);
   const objective = new PopulationObjective(bound, method, options.inner, { workers: options.workers, waitForWorkers: options.waitForWorkers, threads: options.threads });
@@ -124,8 +125,8 @@ function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: P
   if (covMethod !== 'none' && map.nFree > 0) covariance = covarianceStep(objective, map, values, covMethod);
   const tCovariance = performance.now();
 
-  // FO has no conditional modes: the post hoc modes are those of the FOCE objective.
-  const modes = method === 'fo' ? new PopulationObjective(bound, 'foce', options.inner, { workers: 1 }) : objective;
+  // A method without conditional modes (FO) takes its post hoc modes from another (FOCE).
+  const modes = module.posthoc !== undefined ? new PopulationObjective(bound, module.posthoc, options.inner, { workers: 1 }) : objective;
   if (modes !== objective) modes.evaluate(values);
   const diagnostics = computeDiagnostics(bound, modes, values, method, perSubjectOfv, {
     npdeSamples: options.npdeSamples ?? 1000, seed: options.seed ?? 12345,
@@ -165,9 +166,7 @@ function fitWithObjectives(bound: BoundModel, options: FitOptions, objectives: P
     subjects: diagnostics.subjects,
     individualParameterNames: bound.individualParameterNames ?? [],
     shrinkage: diagnostics.shrinkage,
-    hessian: method === 'laplace'
-      ? 'exact Hessian of each subject objective (central differences of its analytic gradient)'
-      : method === 'fo' ? 'first-order linearization at η = 0' : 'expected (Gauss–Newton) Hessian of each subject objective',
+    hessian: module.hessian,
     warnings,
     workers: objective.workers,
     elapsedSeconds: {

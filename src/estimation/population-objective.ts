@@ -16,6 +16,7 @@
  */
 import { PopkitError } from '../errors.js';
 import type { BoundModel } from '../subject/bound.js';
+import { estimationMethod } from './methods/index.js';
 import type { PopulationValues } from './parameter-map.js';
 import { spdInverseInto } from '../linalg/cholesky.js';
 import { SubjectScratch, type EvaluationContext, type InnerSettings } from './subject-objective.js';
@@ -180,7 +181,7 @@ export class PopulationObjective {
    * accepted modes and `perSubject` then hold the better ones. No-op for FO.
    */
   improveModes(values: PopulationValues): number {
-    if (this.method === 'fo') return 0;
+    if (!estimationMethod(this.method).supports.conditionalModes) return 0;
     const base = this.evaluate(values);
     const ctx = this.context(values);
     if (!Number.isFinite(base) || ctx === undefined) return 0;

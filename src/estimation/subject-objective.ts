@@ -1,7 +1,7 @@
 /**
- * One subject's contribution to the objective, and its inner problem (the conditional mode
- * of η). Definitions follow Wang (2007), J Pharmacokinet Pharmacodyn 34:575, as summarised in
- * the project's METHODS.md:
+ * The inner problem of one subject (the conditional mode of η) and the pieces every
+ * estimation method's contribution is made of (src/estimation/methods/). Definitions follow
+ * Wang (2007), J Pharmacokinet Pharmacodyn 34:575, as summarised in the project's METHODS.md:
  *   l_i(η) = Σ_j [ (y_j − f_j(η))² / R_j(η) + log R_j(η) ] + ηᵀ Ω⁻¹ η,
  *   H_i    = Ω⁻¹ + Σ_j [ a_j a_jᵀ / R_j + ½ r′_j r′_jᵀ / R_j² ]   (a = ∂f/∂η, r′ = ∂R/∂η),
  * which is the expected (Gauss–Newton / Fisher) form of ½ ∇²l_i.
@@ -13,9 +13,8 @@
  *            central differences of the analytic gradient of l_i.
  */
 import { GaussianMarginalKernel } from './gaussian-kernel.js';
-import { choleskyInPlace, choleskySolveInPlace, logDetFromCholesky } from '../linalg/cholesky.js';
+import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky.js';
 import type { SubjectWorkspace } from './subject-workspace.js';
-import type { EstimationMethod } from './types.js';
 
 /** Population values and derived Ω quantities shared by all subjects in one evaluation. */
 export interface EvaluationContext {
@@ -45,9 +44,6 @@ const SMALL_STEP = 1e-6;
 const MAX_SMALL_STEPS = 20;
 /** A line search that fails on a step below this (η units) has reached l's numerical precision. */
 const NOISE_FLOOR_STEP = 1e-4;
-
-/** Step of the central differences of the gradient used for the Laplace Hessian (η units). */
-const LAPLACE_HESSIAN_STEP = 1e-4;
 
 /** Scratch buffers for one fit, shared by all subjects (evaluated one after another). */
 export class SubjectScratch {
@@ -289,70 +285,8 @@ function updateCorrection(c: Float64Array, hNew: Float64Array, s: Float64Array, 
   }
 }
 
-/**
- * The subject's OFV contribution (−2LL without constant) for `method` at the population values
- * in `ctx`, solving the inner problem first (except FO). ws.r0 must hold R at η = 0 for FOCE.
- * Returns +Infinity when the model gives no valid prediction or a Hessian is not positive definite.
- */
-export function subjectObjective(
-  ws: SubjectWorkspace, ctx: EvaluationContext, method: EstimationMethod, settings: InnerSettings, scratch: SubjectScratch,
-): number {
-  const q = ws.nEta;
-  const n = ws.n;
-  const y = ws.subject.dv;
-  const res = scratch.residual;
-  if (method === 'fo') {
-    ws.eta.fill(0);
-    if (!ws.evaluateWithDerivatives(ctx.theta, ws.eta, ctx.sigma)) return Infinity;
-    for (let j = 0; j < n; j++) res[j] = y[j] - ws.f[j];
-    return scratch.kernel.evaluate(res, toColumnMajor(ws.a, n, q, scratch.gColumnMajor), ctx.omega, ws.r, n, q);
-  }
-  if (method === 'foce') {
-    if (!ws.evaluate(ctx.theta, scratch.zeros, ctx.sigma)) return Infinity;
-    ws.r0.set(ws.r);
-    if (!findConditionalMode(ws, ctx, false, settings, scratch)) return Infinity;
-    // The model linearized at η̂: r = y − f(η̂) + G η̂ ~ N(0, G Ω Gᵀ + diag R(0)).
-    return scratch.kernel.evaluateOffset(y, ws.f, toColumnMajor(ws.a, n, q, scratch.gColumnMajor), ws.eta, ctx.omega, ws.r0, n, q);
-  }
-  if (!findConditionalMode(ws, ctx, true, settings, scratch)) return Infinity;
-  const lHat = conditionalObjective(ws, ws.eta, ctx.omegaInv, ws.r);
-  const hMat = scratch.hMat;
-  if (method === 'focei') {
-    conditionalGradient(ws, ws.eta, ctx.omegaInv, ws.r, true, scratch.g, hMat);
-  } else if (!laplaceHessian(ws, ctx, scratch)) {
-    return Infinity;
-  }
-  if (!choleskyInPlace(hMat, q)) return Infinity;
-  return lHat + ctx.logDetOmega + logDetFromCholesky(hMat, q);
-}
-
-/**
- * scratch.hMat = ½ ∇²l_i(η̂), by central differences of the analytic gradient of l_i
- * (step LAPLACE_HESSIAN_STEP), symmetrized. Leaves the workspace evaluated at η̂.
- */
-function laplaceHessian(ws: SubjectWorkspace, ctx: EvaluationContext, scratch: SubjectScratch): boolean {
-  const q = ws.nEta;
-  const { etaTrial, gPlus, gMinus, hessian, hMat } = scratch;
-  const eta = ws.eta;
-  const d = LAPLACE_HESSIAN_STEP;
-  for (let m = 0; m < q; m++) {
-    etaTrial.set(eta);
-    etaTrial[m] = eta[m] + d;
-    if (!ws.evaluateWithDerivatives(ctx.theta, etaTrial, ctx.sigma)) return false;
-    conditionalGradient(ws, etaTrial, ctx.omegaInv, ws.r, true, gPlus);
-    etaTrial[m] = eta[m] - d;
-    if (!ws.evaluateWithDerivatives(ctx.theta, etaTrial, ctx.sigma)) return false;
-    conditionalGradient(ws, etaTrial, ctx.omegaInv, ws.r, true, gMinus);
-    for (let k = 0; k < q; k++) hessian[k * q + m] = (gPlus[k] - gMinus[k]) / (2 * d);
-  }
-  for (let m = 0; m < q; m++) {
-    for (let k = 0; k < q; k++) hMat[m * q + k] = 0.25 * (hessian[m * q + k] + hessian[k * q + m]);
-  }
-  return ws.evaluateWithDerivatives(ctx.theta, eta, ctx.sigma);
-}
-
 /** out (n×q column-major) = a (n×q row-major). */
-function toColumnMajor(a: Float64Array, n: number, q: number, out: Float64Array): Float64Array {
+export function toColumnMajor(a: Float64Array, n: number, q: number, out: Float64Array): Float64Array {
   for (let j = 0; j < n; j++) for (let m = 0; m < q; m++) out[m * n + j] = a[j * q + m];
   return out;
 }

@@ -6,7 +6,8 @@
  * the serial one: every subject's arithmetic is the same, and the main thread sums the
  * subjects' contributions in subject order.
  */
-import { subjectObjective, type EvaluationContext, type InnerSettings, type SubjectScratch } from './subject-objective.js';
+import { estimationMethod, type EstimationMethodModule } from './methods/index.js';
+import type { EvaluationContext, InnerSettings, SubjectScratch } from './subject-objective.js';
 import type { SensitivityBuffers, SubjectState } from './subject-worker-state.js';
 import type { SubjectWorkspace } from './subject-workspace.js';
 import type { EstimationMethod } from './types.js';
@@ -21,6 +22,8 @@ export interface ImproveOutcome {
 
 /** Subjects first … first + workspaces.length − 1 of one objective (see the file comment). */
 export class SubjectBlock {
+  private readonly module: EstimationMethodModule;
+
   constructor(
     readonly first: number,
     readonly workspaces: readonly SubjectWorkspace[],
@@ -28,7 +31,9 @@ export class SubjectBlock {
     readonly method: EstimationMethod,
     readonly settings: InnerSettings,
     readonly scratch: SubjectScratch,
-  ) {}
+  ) {
+    this.module = estimationMethod(method);
+  }
 
   /** One past the block's last subject. */
   get end(): number {
@@ -54,7 +59,7 @@ export class SubjectBlock {
       const ws = this.workspaces[k]!;
       if (backup) this.saveBackup(i, ws, sensitivities, coordinate);
       ws.eta.set(ws.etaAccepted);
-      if (dx !== undefined && this.method !== 'fo') {
+      if (dx !== undefined && this.module.supports.conditionalModes) {
         const jac = sensitivities!.of(i);
         for (let m = 0; m < q; m++) {
           let s = 0;
@@ -63,7 +68,7 @@ export class SubjectBlock {
         }
       }
       const failuresBefore = this.scratch.innerFailures;
-      const v = subjectObjective(ws, ctx, this.method, this.settings, this.scratch);
+      const v = this.module.subjectObjective(ws, ctx, this.settings, this.scratch);
       innerFailed[i] = this.scratch.innerFailures !== failuresBefore ? 1 : 0;
       onSubject?.();
       if (!Number.isFinite(v)) return i;
@@ -89,7 +94,7 @@ export class SubjectBlock {
       const i = this.first + k;
       const ws = this.workspaces[k]!;
       ws.eta.fill(0);
-      const v = subjectObjective(ws, ctx, this.method, this.settings, this.scratch);
+      const v = this.module.subjectObjective(ws, ctx, this.settings, this.scratch);
       if (Number.isFinite(v) && v < perSubject[i]! - 1e-6 * (1 + Math.abs(v))) {
         ws.etaAccepted.set(ws.eta);
         ws.correction.fill(0);

@@ -6,7 +6,7 @@ import type { SubjectThreads } from './subject-threads.js';
 import type { OptimResult } from '../optim/types.js';
 
 /**
- * The estimation methods (NONMEM names in brackets):
+ * The estimation methods (NONMEM names in brackets; one module each in src/estimation/methods/):
  * - 'fo': first order, linearized at η = 0 (METHOD=0).
  * - 'foce': first-order conditional estimation, linearized at the conditional modes, residual
  *   variance at the population prediction η = 0 (METHOD=1).
@@ -15,9 +15,6 @@ import type { OptimResult } from '../optim/types.js';
  *   residual variance at the modes (METHOD=1 LAPLACE INTERACTION).
  */
 export type EstimationMethod = 'fo' | 'foce' | 'focei' | 'laplace';
-
-/** Every estimation method, in the order the command line lists them. */
-export const ESTIMATION_METHODS: readonly EstimationMethod[] = ['fo', 'foce', 'focei', 'laplace'];
 
 /** Which matrix the covariance step reports (NONMEM $COVARIANCE MATRIX=). */
 export type CovarianceMethod = 'rsr' | 'r' | 's' | 'none';
