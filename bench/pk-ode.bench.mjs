@@ -14,7 +14,7 @@ import { closedFormSystem } from '../dist/pk/closed-form.js';
 import { linearOdeSystem, michaelisMentenOdeSystem } from '../dist/pk/ode-library.js';
 import { odeSystem } from '../dist/pk/ode.js';
 import { constantParameters, pkParameterRow } from '../dist/pk/parameters.js';
-import { predictSubject } from '../dist/pk/predict.js';
+import { EventLoop, predictSubject } from '../dist/pk/predict.js';
 
 const ODE_SUBJECTS = 1000;
 const STIFF_SUBJECTS = 200;
@@ -41,9 +41,10 @@ function population(count, typical = [2.6, 67, 4.8, 61, 1.05]) {
 
 function rate(system, events, subjects) {
   const out = new Float64Array(events.observationIndices.length * system.compartments.length);
-  for (let i = 0; i < Math.min(50, subjects.length); i++) predictSubject(system, events, subjects[i], out); // warm-up
+  const loop = new EventLoop(system);
+  for (let i = 0; i < Math.min(50, subjects.length); i++) predictSubject(system, events, subjects[i], out, { loop }); // warm-up
   const start = process.hrtime.bigint();
-  for (const p of subjects) predictSubject(system, events, p, out);
+  for (const p of subjects) predictSubject(system, events, p, out, { loop });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return subjects.length / seconds;
 }
@@ -53,7 +54,8 @@ function evaluationsPerSubject(system, events, subjects) {
   let evaluations = 0;
   const counting = odeSystem({ ...system, rhs: (t, a, p, dadt) => { evaluations++; system.rhs(t, a, p, dadt); } });
   const out = new Float64Array(events.observationIndices.length * system.compartments.length);
-  for (const p of subjects) predictSubject(counting, events, p, out);
+  const countingLoop = new EventLoop(counting);
+  for (const p of subjects) predictSubject(counting, events, p, out, { loop: countingLoop });
   return evaluations / subjects.length;
 }
 

@@ -6,7 +6,7 @@ import { parseDataset } from '../dist/data/dataset.js';
 import { buildAllEvents } from '../dist/events/build.js';
 import { closedFormSystem } from '../dist/pk/closed-form.js';
 import { constantParameters, pkParameterRow } from '../dist/pk/parameters.js';
-import { predictSubject } from '../dist/pk/predict.js';
+import { EventLoop, predictSubject } from '../dist/pk/predict.js';
 
 const SUBJECTS = 10_000;
 const DOSES = 28;
@@ -48,10 +48,11 @@ export default async function run() {
 
   const out = new Float64Array(OBSERVATIONS * 3);
   let checksum = 0;
-  for (let i = 0; i < 1000; i++) predictSubject(system, events[i], params[i], out); // warm-up
+  const loop = new EventLoop(system);
+  for (let i = 0; i < 1000; i++) predictSubject(system, events[i], params[i], out, { loop }); // warm-up
   const t1 = performance.now();
   for (let i = 0; i < SUBJECTS; i++) {
-    predictSubject(system, events[i], params[i], out);
+    predictSubject(system, events[i], params[i], out, { loop });
     checksum += out[OBSERVATIONS * 3 - 2];
   }
   const predictSeconds = (performance.now() - t1) / 1000;

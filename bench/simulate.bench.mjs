@@ -6,7 +6,7 @@
 // (every subject bound on its own); 4. exposure metrics over the last dosing interval.
 // Single thread; the best of a few runs after a warm-up.
 import { performance } from 'node:perf_hooks';
-import { bindModel } from '../dist/subject/bind.js';
+import { modelBinder } from '../dist/subject/bind.js';
 import { defineModel } from '../dist/model/define.js';
 import { drawPopulation, emptyPopulation } from '../dist/simulation/population.js';
 import { parseRegimen } from '../dist/simulation/regimen-parse.js';
@@ -71,7 +71,7 @@ function best(runs, f) {
 
 export default async function run() {
   const simulate = (model, n, population = emptyPopulation(n), extra = {}) =>
-    simulateRegimen((ds) => bindModel(model, ds), values(model), { ...design, ...extra }, population, { seed: 1 });
+    simulateRegimen(modelBinder(model), values(model), { ...design, ...extra }, population, { seed: 1 });
   const closedSeconds = best(3, () => simulate(closedForm, SUBJECTS));
   const odeSeconds = best(1, () => simulate(ode, ODE_SUBJECTS));
   const ratio = (odeSeconds / ODE_SUBJECTS) / (closedSeconds / SUBJECTS);
@@ -81,7 +81,7 @@ export default async function run() {
   return [
     {
       what: `simulate ${SUBJECTS.toLocaleString('en-US')} subjects × ${DOSES} daily doses × ${SAMPLES} samples, 2-cmt oral, closed form (target < 1 s)`,
-      how: 'simulateRegimen through defineModel + bindModel, IIV on 5 parameters + proportional error, no covariates (one bound subject), best of 3, one thread',
+      how: 'simulateRegimen through defineModel + modelBinder, IIV on 5 parameters + proportional error, no covariates (one bound subject), best of 3, one thread',
       figure: `${closedSeconds.toFixed(2)} s`,
     },
     {
@@ -91,7 +91,7 @@ export default async function run() {
     },
     {
       what: `closed form, ${SUBJECTS.toLocaleString('en-US')} subjects with a continuous covariate (WT ~ log-normal)`,
-      how: 'each subject bound on its own (design dataset + bindModel per distinct covariate vector)',
+      how: 'each subject bound on its own (design dataset + a binding per distinct covariate vector)',
       figure: `${covariateSeconds.toFixed(2)} s`,
     },
     {

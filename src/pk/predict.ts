@@ -40,8 +40,7 @@
  *    overlap add their rates.
  *
  * Cost: linear in the number of events (one `advance` per event and per generated event).
- * Work buffers are allocated once per system (one event loop per system, reused by every
- * call); nothing is allocated per event.
+ * Work buffers belong to an EventLoop the caller owns and reuses; nothing is allocated per event.
  *
  * Sensitivities (predictSubjectWithSensitivities): the same loop carries ∂amounts/∂direction
  * through every step with the system's `advanceWithSensitivities`, given the structural
@@ -76,8 +75,9 @@ export function predictSubject(
   if (out.length < nObs * n) {
     throw new RangeError(`predictSubject: out has ${out.length} entries, needs ${nObs} observations × ${n} compartments`);
   }
-  loopOf(system).begin(options.initialState, 0);
-  loopOf(system).run(events, params, out, undefined);
+  const loop = loopFor(system, options);
+  loop.begin(options.initialState, 0);
+  loop.run(events, params, out, undefined);
 }
 
 /**
@@ -99,28 +99,26 @@ export function predictSubjectWithSensitivities(
   if (out.length < nObs * n || dOut.length < nObs * n * nDir) {
     throw new RangeError(`predictSubjectWithSensitivities: out or dOut is too short for ${nObs} observations × ${n} compartments`);
   }
-  const loop = loopOf(system);
+  const loop = loopFor(system, options);
   loop.begin(options.initialState, nDir);
   loop.run(events, params, out, dOut);
 }
 
-function loopOf(system: CompartmentSystem): EventLoop {
-  let loop = loops.get(system);
-  if (loop === undefined) {
-    loop = new EventLoop(system);
-    loops.set(system, loop);
-  }
+/** The caller's event loop for `system` (options.loop), or a new one. */
+function loopFor(system: CompartmentSystem, options: PredictOptions): EventLoop {
+  const loop = options.loop;
+  if (loop === undefined) return new EventLoop(system);
+  if (loop.system !== system) throw new RangeError(`predictSubject: the event loop given belongs to ${loop.system.label}, not ${system.label}`);
   return loop;
 }
 
 /**
- * One event loop per system, reused by every prediction (predictions run one at a time in a
- * thread), so that a fit's millions of predictions allocate nothing.
+ * The work buffers of one prediction at a time for one system, reset by every prediction:
+ * a bound model owns one per system and passes it (PredictOptions.loop), so that a fit's
+ * millions of predictions allocate nothing. Not shared between threads.
+ * Example: `predictSubject(sys, ev, params, out, { loop: new EventLoop(sys) })`.
  */
-const loops = new WeakMap<CompartmentSystem, EventLoop>();
-
-/** Mutable state of one prediction; allocated once per system and reset by `begin`. */
-class EventLoop {
+export class EventLoop {
   private readonly n: number;
   private readonly state: Float64Array;
   private readonly rates: Float64Array;
@@ -135,7 +133,7 @@ class EventLoop {
   private readonly periodic: PeriodicDose = { cmt: 0, amount: 0, rate: 0, duration: 0, ii: 0 };
   private t = 0;
 
-  constructor(private readonly system: CompartmentSystem) {
+  constructor(readonly system: CompartmentSystem) {
     const n = system.compartments.length;
     this.n = n;
     this.state = new Float64Array(n);

@@ -35,6 +35,8 @@ export interface CompartmentSystem {
   ): void;
 }
 
+import type { EventLoop } from './predict.js';
+
 /**
  * Individual parameters that the event loop needs, for one record.
  * F, ALAG, R (modelled rate) and D (modelled duration) are per compartment; their defaults
@@ -68,4 +70,9 @@ export interface PkParameters {
 export interface PredictOptions {
   /** Initial amounts per compartment at the first event (default zeros). */
   readonly initialState?: Float64Array;
+  /**
+   * The work buffers of the prediction, owned by the caller and reused by every call (a
+   * bound model owns one per system); default a new one per call.
+   */
+  readonly loop?: EventLoop;
 }

@@ -19,7 +19,7 @@ import { isPerKg } from './regimen.js';
 import { randomStream, STREAMS } from '../stats/random.js';
 import { SubjectSimulator, type ObservationScale, type PopulationParameters } from './subject-simulator.js';
 
-/** Binds the model to a dataset (e.g. `(ds) => bindModel(model, ds)`). */
+/** Binds the model to a dataset (e.g. `modelBinder(model)`, which compiles the model once). */
 export type ModelBinder = (dataset: Dataset) => BoundModel;
 
 export interface SimulationSettings {
@@ -80,7 +80,7 @@ const CACHE_LIMIT = 4096;
  * Throws PopkitError when the model does not predict the design's samples, NumericalError when
  * it gives no valid prediction for a drawn subject.
  * Example:
- *   simulateRegimen((ds) => bindModel(model, ds), { theta, omega, sigma },
+ *   simulateRegimen(modelBinder(model), { theta, omega, sigma },
  *     { regimen: parseRegimen('100 mg po q24h x7'), doseTargets: { iv: 2, oral: 1 }, times: parseTimes('0-168 by 1') },
  *     emptyPopulation(1000), { seed: 1 });
  */

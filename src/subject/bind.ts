@@ -12,6 +12,7 @@ import type { Dataset, SubjectData } from '../data/types.js';
 import { buildSubjectEvents } from '../events/build.js';
 import type { SubjectEvent, SubjectEvents } from '../events/types.js';
 import type { OdeTolerances } from '../pk/ode.js';
+import { EventLoop } from '../pk/predict.js';
 import type { BoundModel, ThetaSpec } from './bound.js';
 import { compileModel, type CompiledModel } from './compile.js';
 import { covarianceSpec } from '../model/covariance.js';
@@ -56,30 +57,30 @@ export interface ModelBinding extends BoundModel {
   readonly bindOptions?: BindOptions;
 }
 
-const compiledCache = new WeakMap<Model, Map<string, CompiledModel>>();
-
-/** Compile once per model and ODE tolerances. */
-export function compiledModelOf(model: Model, odeTolerances?: OdeTolerances): CompiledModel {
-  const key = JSON.stringify(odeTolerances ?? {});
-  let byKey = compiledCache.get(model);
-  if (byKey === undefined) { byKey = new Map(); compiledCache.set(model, byKey); }
-  let compiled = byKey.get(key);
-  if (compiled === undefined) {
-    compiled = compileModel(model, { odeTolerances });
-    byKey.set(key, compiled);
-  }
-  return compiled;
-}
-
 /**
  * Bind `model` to `dataset`. Throws ModelError (naming the model line) for a covariate the
  * dataset lacks, and DataError (naming the data line) for records the model cannot use.
  * Example: `bindModel(loadModelFile('models/pheno.pkm'), readDataset('datasets/pheno_sd.csv')).subjects.length` is 59.
  */
 export function bindModel(model: Model, dataset: Dataset, options: BindOptions = {}): ModelBinding {
-  const compiled = compiledModelOf(model, options.odeTolerances);
+  return bindCompiled(model, compileModel(model, { odeTolerances: options.odeTolerances }), dataset, options);
+}
+
+/**
+ * A binder of `model` to datasets that compiles the model once (for callers that bind many
+ * datasets, e.g. a simulation binding each covariate profile). Its bindings share the
+ * compiled model, which is used by one prediction at a time.
+ * Example: `const bind = modelBinder(model); bind(ds1); bind(ds2);`.
+ */
+export function modelBinder(model: Model, options: BindOptions = {}): (dataset: Dataset) => ModelBinding {
+  const compiled = compileModel(model, { odeTolerances: options.odeTolerances });
+  return (dataset) => bindCompiled(model, compiled, dataset, options);
+}
+
+function bindCompiled(model: Model, compiled: CompiledModel, dataset: Dataset, options: BindOptions): ModelBinding {
   const covariateColumns = checkDatasetForModel(model, compiled, dataset);
   const system = compiled.system;
+  const eventLoop = system !== undefined ? new EventLoop(system) : undefined;
 
   const timeVarying = options.timeVarying ?? model.timeVarying;
   const derivativeDifferences = options.derivativeDifferences ?? 'central';
@@ -121,7 +122,7 @@ export function bindModel(model: Model, dataset: Dataset, options: BindOptions =
       compiled, id: subject.id, records: subject.recordIndices, inputRows,
       events: events !== undefined && ignored.size > 0 ? withoutObservations(events, ignored) : events,
       obsRecords: Int32Array.from(obsRecords), obsRules: Int32Array.from(obsRules), dv: Float64Array.from(dv),
-      timeVarying, derivativeStep, derivativeDifferences, amountDerivatives: options.amountDerivatives,
+      timeVarying, derivativeStep, derivativeDifferences, amountDerivatives: options.amountDerivatives, eventLoop,
     }));
   }
   if (problems.length > 0) throw new DataError(problems);

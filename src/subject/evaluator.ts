@@ -23,7 +23,7 @@
 import { NumericalError } from '../errors.js';
 import type { SubjectEvents } from '../events/types.js';
 import type { SubjectEvaluator } from './bound.js';
-import { predictSubject, predictSubjectWithSensitivities } from '../pk/predict.js';
+import { EventLoop, predictSubject, predictSubjectWithSensitivities } from '../pk/predict.js';
 import type { PkParameterRow, PkParameters, PredictOptions } from '../pk/types.js';
 import type { CompiledModel } from './compile.js';
 import type { TimeVaryingRule } from '../model/types.js';
@@ -53,6 +53,8 @@ export interface SubjectSetup {
    * (closed forms), differences otherwise; 'differences': always differences.
    */
   readonly amountDerivatives?: 'sensitivities' | 'differences';
+  /** The event loop's work buffers, shared by the subjects of one binding (one prediction at a time). */
+  readonly eventLoop?: EventLoop;
 }
 
 interface RowSet {
@@ -98,10 +100,12 @@ export class ModelSubject implements SubjectEvaluator {
   /** Number of etas that move a PK quantity, when exact sensitivities are used (else 0). */
   private readonly nSens: number;
   private readonly dAmountsCompact: Float64Array;
+  private readonly eventLoop: EventLoop | undefined;
 
   constructor(setup: SubjectSetup) {
     const c = setup.compiled;
     this.c = c;
+    this.eventLoop = c.system === undefined ? undefined : setup.eventLoop ?? new EventLoop(c.system);
     this.id = setup.id;
     this.dv = setup.dv;
     this.obsRecords = setup.obsRecords;
@@ -165,7 +169,8 @@ export class ModelSubject implements SubjectEvaluator {
       ? { at: () => first, constant: true }
       : { at: (record: number) => rows[this.localOf[record - this.firstRecord]!]!, constant: false };
     const initial = new Float64Array(nCmt);
-    return { rows, params, initial, options: this.hasInit ? { initialState: initial } : {} };
+    const loop = this.eventLoop;
+    return { rows, params, initial, options: { ...(this.hasInit ? { initialState: initial } : {}), ...(loop !== undefined ? { loop } : {}) } };
   }
 
   /** Row of the individual variables used at the subject's k-th record. */

@@ -13,7 +13,9 @@ import { findColumn } from '../data/standard-columns.js';
 import type { Dataset, Table } from '../data/types.js';
 import { buildSubjectEvents } from '../events/build.js';
 import type { SubjectEvent, SubjectEvents } from '../events/types.js';
-import { checkDatasetForModel, compiledModelOf, recordInputs, subjectEventsOf, type BindOptions } from './bind.js';
+import { checkDatasetForModel, recordInputs, subjectEventsOf, type BindOptions } from './bind.js';
+import { compileModel } from './compile.js';
+import { EventLoop } from '../pk/predict.js';
 import { ModelSubject } from './evaluator.js';
 import type { Model } from '../model/types.js';
 
@@ -40,7 +42,7 @@ export interface PredictionTable {
  * Example: `predictRecords(loadModelFile('models/nmtest_oral1.pkm'), ds).names` is ['PRED', 'CP'].
  */
 export function predictRecords(model: Model, dataset: Dataset, options: PredictRecordsOptions = {}): PredictionTable {
-  const compiled = compiledModelOf(model, options.odeTolerances);
+  const compiled = compileModel(model, { odeTolerances: options.odeTolerances });
   const columns = checkDatasetForModel(model, compiled, dataset);
   const theta = options.theta ?? Float64Array.from(model.theta.map((t) => t.init));
   if (theta.length !== compiled.thetaNames.length) throw new RangeError(`predictRecords: theta has ${theta.length} values for ${compiled.thetaNames.length} thetas`);
@@ -53,6 +55,7 @@ export function predictRecords(model: Model, dataset: Dataset, options: PredictR
   const zero = new Float64Array(compiled.etaNames.length);
   const unpredicted: string[] = [];
 
+  const eventLoop = compiled.system !== undefined ? new EventLoop(compiled.system) : undefined;
   for (const subject of dataset.subjects) {
     const records = subject.recordIndices;
     const inputRows = Array.from(records, (r) => recordInputs(compiled, dataset, columns, r));
@@ -63,7 +66,7 @@ export function predictRecords(model: Model, dataset: Dataset, options: PredictR
     const evaluator = new ModelSubject({
       compiled, id: subject.id, records, inputRows, events,
       obsRecords: Int32Array.from(obsRecords), obsRules, dv: new Float64Array(obsRecords.length),
-      timeVarying: options.timeVarying ?? model.timeVarying, derivativeStep: 1e-5,
+      timeVarying: options.timeVarying ?? model.timeVarying, derivativeStep: 1e-5, eventLoop,
     });
     const n = obsRecords.length;
     const pred = new Float64Array(n);

@@ -4,7 +4,7 @@
  * and age has no effect, simulated with popkit's simulation engine (src/simulation) at a fixed seed.
  */
 import { parseDataset } from '../../src/data/dataset.js';
-import { bindModel } from '../../src/subject/bind.js';
+import { bindModel, modelBinder } from '../../src/subject/bind.js';
 import { parseModel } from '../../src/model/parse.js';
 import { initialValues, valuesForModel } from '../../src/simulation/fitted-model.js';
 import { doseTargetsOf } from '../../src/simulation/model-targets.js';
@@ -58,7 +58,7 @@ export function simulatedCsv(seed: number, n: number): string {
     doseTargets: doseTargetsOf(trueModel),
     times: Float64Array.of(0.5, 2, 6, 12),
   };
-  const sim = simulateRegimen((ds) => bindModel(trueModel, ds), valuesForModel(trueModel, initialValues(trueModel)),
+  const sim = simulateRegimen(modelBinder(trueModel), valuesForModel(trueModel, initialValues(trueModel)),
     design, population, { seed, modelCovariates: ['WT', 'GENO'] });
   return simulatedDataCsv(sim, design);
 }

@@ -3,7 +3,7 @@
  * textbook superposition formulas (Gibaldi & Perrier, Pharmacokinetics, 2nd ed., ch. 1-3):
  * one-compartment bolus, zero-order infusion and first-order absorption (Bateman function).
  */
-import { bindModel } from '../../src/subject/bind.js';
+import { modelBinder } from '../../src/subject/bind.js';
 import { defineModel } from '../../src/model/define.js';
 import type { Model } from '../../src/model/types.js';
 import type { Dataset } from '../../src/data/types.js';
@@ -41,7 +41,7 @@ export function twoCompartmentIv(): Model {
 }
 
 /** A binder for `model`. */
-export const binderOf = (model: Model) => (ds: Dataset): BoundModel => bindModel(model, ds);
+export const binderOf = (model: Model): ((ds: Dataset) => BoundModel) => modelBinder(model);
 
 /** θ of a model's initial estimates. */
 export const thetaOf = (model: Model): Float64Array => Float64Array.from(model.theta, (t) => t.init);

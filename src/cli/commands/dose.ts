@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { readTable } from '../../io/data-files.js';
 import { PopkitError } from '../../errors.js';
-import { bindModel } from '../../subject/bind.js';
+import { modelBinder } from '../../subject/bind.js';
 import { individualizeDose, type DoseRecommendation } from '../../simulation/dose.js';
 import { patientHistory, type PatientHistory } from '../../simulation/dose-patient.js';
 import { valuesForModel } from '../../simulation/fitted-model.js';
@@ -73,7 +73,7 @@ export const doseCommand: CliCommand<DoseArgs> = {
     const unit = parsedForm.amountUnit;
     const values = valuesForModel(model, fitted.values);
     const result = individualizeDose(history, {
-      bind: (ds) => bindModel(model, ds), values, target, form, doseTargets: doseTargetsOf(model),
+      bind: modelBinder(model), values, target, form, doseTargets: doseTargetsOf(model),
       observationScale: observationScaleOf(model), seed: args.seed, samples: args.samples, confidence: args.confidence,
       ...(intervals !== undefined ? { intervals } : {}),
       ...(args.doses !== undefined ? { doses: args.doses } : {}),

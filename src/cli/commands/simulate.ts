@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { readTable } from '../../io/data-files.js';
 import { PopkitError } from '../../errors.js';
-import { bindModel } from '../../subject/bind.js';
+import { modelBinder } from '../../subject/bind.js';
 import { parseWindow } from '../../simulation/design.js';
 import { valuesForModel } from '../../simulation/fitted-model.js';
 import { loadFittedModel } from '../../io/fitted-model-file.js';
@@ -89,7 +89,7 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
     const start = performance.now();
     let sim;
     try {
-      sim = simulateRegimen((ds) => bindModel(model, ds), values, design, population,
+      sim = simulateRegimen(modelBinder(model), values, design, population,
         {
           seed: args.seed, residualError: args.residual, randomEffects: args.iiv, observationScale: observationScaleOf(model),
           modelCovariates: covariatesReadBy(model, population),
