@@ -2,9 +2,11 @@
 // FOCE-I, WT linear/hockey-stick and APGR categorical on CL and V) in one thread and in two
 // worker threads, and the χ² p-value.
 import { performance } from 'node:perf_hooks';
-import {
-  chiSquarePValue, createWorkerFitter, inProcessFitter, loadModelFile, readModelDataset, scmCandidates, stepwiseCovariateSearch,
-} from '../dist/index.js';
+import { modeling, stats, tools } from '../dist/index.js';
+
+const { loadModelFile, readModelDataset } = modeling;
+const { createWorkerFitter, inProcessFitter, scmCandidates, stepwiseCovariateSearch } = tools;
+const { chiSquarePValue } = stats;
 
 async function firstStep(fitter) {
   const model = loadModelFile('models/pheno_base.pkm');

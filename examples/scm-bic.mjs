@@ -10,10 +10,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  bic, createWorkerFitter, formatScmLog, loadModelFile, readModelDataset, relationLabel,
-  scmCandidates, stepwiseCovariateSearch, writeModelFile,
-} from '../dist/index.js';
+import { modeling, report, tools } from '../dist/index.js';
+
+const { loadModelFile, readModelDataset, writeModelFile } = modeling;
+const { bic, createWorkerFitter, relationLabel, scmCandidates, stepwiseCovariateSearch } = tools;
+const { formatScmLog } = report;
 
 const model = loadModelFile(fileURLToPath(new URL('../models/pheno_base.pkm', import.meta.url)));
 const dataset = readModelDataset(model);

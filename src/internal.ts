@@ -1,5 +1,7 @@
 /**
- * popkit's library API. Each layer is exported from its own module; see README.md.
+ * popkit's internals in one flat namespace, for tests, benchmarks and tools built on popkit's
+ * rooms (`import { ... } from 'popkit/internal'`). These names may change between versions;
+ * the public API is `popkit` (src/index.ts).
  */
 export * from './errors.js';
 export type * from './data/types.js';
@@ -15,6 +17,7 @@ export * from './pk/ode.js';
 export * from './pk/ode-library.js';
 export type * from './subject/bound.js';
 export type * from './model/types.js';
+export type { PopulationParameters } from './model/parameter-spec.js';
 export { parseModel, type ParseModelOptions } from './model/parse.js';
 export { loadModelFile, readModelDataset } from './io/model-file.js';
 export { defineModel, type ModelSpec, type ThetaSpec as ModelThetaSpec, type VarianceSpec, type RuleSpec } from './model/define.js';
@@ -44,9 +47,12 @@ export * from './linalg/dense.js';
 export type * from './optim/types.js';
 export { describeStopReason, isConvergedReason } from './optim/stop-reason.js';
 export { GaussianMarginalKernel, type GaussianKernelStatus } from './estimation/gaussian-kernel.js';
-export { fitPopulation } from './estimation/fit.js';
+export { fitPopulation } from './api/estimation.js';
 export type * from './estimation/types.js';
-export { ESTIMATION_METHODS } from './estimation/methods/index.js';
+export { ESTIMATION_METHODS, estimationMethod } from './estimation/methods/index.js';
+export type { ParallelOptions, SubjectThreads } from './estimation/subject-threads.js';
+export { nodeSubjectThreads } from './io/threads/subject-pool.js';
+export { EventLoop } from './pk/predict.js';
 export { ParameterMap, type PopulationValues } from './estimation/parameter-map.js';
 export { PopulationObjective } from './estimation/population-objective.js';
 export { covarianceStep } from './estimation/covariance-step.js';
@@ -58,12 +64,19 @@ export * from './stats/normal.js';
 export * from './tools/scm-statistics.js';
 export * from './tools/scm-candidates.js';
 export * from './tools/scm-criteria.js';
-export * from './tools/scm-fit.js';
+export { fitForSearch, summarizeFit, type ScmFit, type ScmFitOptions, type ScmFitter } from './tools/scm-fit.js';
+export { inProcessFitter } from './api/tools.js';
 export * from './tools/scm-model.js';
 export { createWorkerFitter, type WorkerFitter, type WorkerFitterOptions } from './io/threads/fit-pool.js';
 export * from './report/scm-log.js';
 export * from './tools/scm.js';
 export { datasetFromColumns, tableFromColumns, type ColumnValues } from './data/build.js';
-export * from './simulation/index.js';
+export * from './api/simulation.js';
+export { etaPosterior, type EtaPosterior, type PosteriorOptions } from './estimation/map-posterior.js';
+export {
+  attainments, formatSimulationSummary, formatValue, metricSummaries, profilePercentilesCsv, profilesCsv,
+  simulatedDataCsv, subjectsCsv, type SimulationSummaryInput,
+} from './report/simulation-tables.js';
+export { niceTicks, vpcBinsCsv, vpcObservationsCsv, vpcSvg, type VpcPlotOptions } from './report/vpc-tables.js';
+export { semidefiniteCholesky } from './simulation/mvn.js';
 export * from './io/data-files.js';
-export * from './io/fitted-model-file.js';

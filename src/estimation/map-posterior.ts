@@ -19,7 +19,7 @@ import { spdInverse } from '../linalg/cholesky.js';
 import { expandMatrix, pinEtas, restrictMatrix } from './zero-variance-etas.js';
 import { conditionalGradient, findConditionalMode, SubjectScratch } from './subject-objective.js';
 import { SubjectWorkspace } from './subject-workspace.js';
-import type { PopulationParameters } from '../simulation/subject-simulator.js';
+import type { PopulationParameters } from '../model/parameter-spec.js';
 
 /** A patient's posterior of η. */
 export interface EtaPosterior {

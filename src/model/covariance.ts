@@ -2,7 +2,7 @@
  * Omega and sigma as written in a model (blocks of lower triangles) and as the bound model
  * hands them on (a full n×n matrix with its block structure, see CovarianceSpec).
  */
-import type { CovarianceSpec } from '../subject/bound.js';
+import type { CovarianceSpec } from './parameter-spec.js';
 import type { VarianceBlock } from './types.js';
 
 /**

@@ -11,11 +11,8 @@ import { lowerTimesInto, semidefiniteCholesky } from './mvn.js';
 import type { RandomStream } from '../stats/random.js';
 
 /** θ, Ω (nEta×nEta) and Σ (nEps×nEps), row-major: the parameters a simulation uses. */
-export interface PopulationParameters {
-  readonly theta: Float64Array;
-  readonly omega: Float64Array;
-  readonly sigma: Float64Array;
-}
+export type { PopulationParameters } from '../model/parameter-spec.js';
+import type { PopulationParameters } from '../model/parameter-spec.js';
 
 /** The scale the model's predictions are on: concentrations, or log concentrations (log DV). */
 export type ObservationScale = 'linear' | 'log';
