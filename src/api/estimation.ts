@@ -12,7 +12,7 @@ import { nodeSubjectThreads } from '../io/threads/subject-pool.js';
 import type { BoundModel } from '../subject/bound.js';
 
 /**
- * Fit a population model (see src/estimation/fit.ts), with node:worker_threads as the
+ * Fit a population model (see src/estimation/fit.ts), with Node's worker threads as the
  * thread backend unless `options.threads` names another.
  * Example: `const fit = fitPopulation(bindModel(model, data), { method: 'focei' }); fit.covariance?.se`.
  */

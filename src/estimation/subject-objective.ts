@@ -13,7 +13,7 @@
  *            central differences of the analytic gradient of l_i.
  */
 import { GaussianMarginalKernel } from './gaussian-kernel.js';
-import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky.js';
+import { choleskyInPlace, choleskySolveInPlace, logDetFromCholesky } from '../linalg/cholesky.js';
 import type { SubjectWorkspace } from './subject-workspace.js';
 
 /** Population values and derived Ω quantities shared by all subjects in one evaluation. */
@@ -283,6 +283,15 @@ function updateCorrection(c: Float64Array, hNew: Float64Array, s: Float64Array, 
   for (let m = 0; m < q; m++) {
     for (let k = 0; k < q; k++) c[m * q + k] += (r[m] * s[k] + s[m] * r[k]) / ss - (rs * s[m] * s[k]) / (ss * ss);
   }
+}
+
+/**
+ * The Laplace form of a subject's contribution, l_i(η̂) + log|Ω| + log|H| with H (q×q, in
+ * `hMat`, factored in place) the matrix of the method; +Infinity when H is not positive definite.
+ */
+export function laplaceForm(lHat: number, ctx: EvaluationContext, hMat: Float64Array, q: number): number {
+  if (!choleskyInPlace(hMat, q)) return Infinity;
+  return lHat + ctx.logDetOmega + logDetFromCholesky(hMat, q);
 }
 
 /** out (n×q column-major) = a (n×q row-major). */

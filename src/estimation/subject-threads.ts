@@ -2,7 +2,7 @@
  * Parallel evaluation of the subjects, as the estimation room sees it: the settings a fit
  * takes (ParallelOptions) and the thread backend that starts a pool of threads
  * (SubjectThreads). The backend is provided by the caller: src/io/threads/subject-pool.ts
- * implements it with node:worker_threads, and popkit's Node entry and CLI pass it; without
+ * implements it with Node's worker threads, and popkit's Node entry and CLI pass it; without
  * one, every evaluation runs in the calling thread. Either way the results are
  * bit-identical (see src/estimation/population-objective.ts).
  */

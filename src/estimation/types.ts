@@ -69,7 +69,7 @@ export interface FitOptions {
   readonly waitForWorkers?: boolean;
   /**
    * The thread backend (src/estimation/subject-threads.ts); popkit's Node entry and CLI pass
-   * node:worker_threads' (src/io/threads/subject-pool.ts). Without it every evaluation runs in
+   * Node's worker threads (src/io/threads/subject-pool.ts). Without it every evaluation runs in
    * the calling thread.
    */
   readonly threads?: SubjectThreads;

@@ -3,8 +3,7 @@
  * the conditional mode η̂ and H_i the expected (Gauss–Newton) form of ½ ∇²l_i.
  * Wang (2007), J Pharmacokinet Pharmacodyn 34:575.
  */
-import { choleskyInPlace, logDetFromCholesky } from '../../linalg/cholesky.js';
-import { conditionalGradient, conditionalObjective, findConditionalMode } from '../subject-objective.js';
+import { conditionalGradient, conditionalObjective, findConditionalMode, laplaceForm } from '../subject-objective.js';
 import type { ObjectiveMethod } from './method.js';
 
 export const focei: ObjectiveMethod = {
@@ -17,9 +16,7 @@ export const focei: ObjectiveMethod = {
     const q = ws.nEta;
     if (!findConditionalMode(ws, ctx, true, settings, scratch)) return Infinity;
     const lHat = conditionalObjective(ws, ws.eta, ctx.omegaInv, ws.r);
-    const hMat = scratch.hMat;
-    conditionalGradient(ws, ws.eta, ctx.omegaInv, ws.r, true, scratch.g, hMat);
-    if (!choleskyInPlace(hMat, q)) return Infinity;
-    return lHat + ctx.logDetOmega + logDetFromCholesky(hMat, q);
+    conditionalGradient(ws, ws.eta, ctx.omegaInv, ws.r, true, scratch.g, scratch.hMat);
+    return laplaceForm(lHat, ctx, scratch.hMat, q);
   },
 };

@@ -3,9 +3,8 @@
  * exact Hessian of l_i, obtained by central differences of its analytic gradient.
  * Wang (2007), J Pharmacokinet Pharmacodyn 34:575.
  */
-import { choleskyInPlace, logDetFromCholesky } from '../../linalg/cholesky.js';
 import {
-  conditionalGradient, conditionalObjective, findConditionalMode,
+  conditionalGradient, conditionalObjective, findConditionalMode, laplaceForm,
   type EvaluationContext, type SubjectScratch,
 } from '../subject-objective.js';
 import type { SubjectWorkspace } from '../subject-workspace.js';
@@ -25,8 +24,7 @@ export const laplace: ObjectiveMethod = {
     if (!findConditionalMode(ws, ctx, true, settings, scratch)) return Infinity;
     const lHat = conditionalObjective(ws, ws.eta, ctx.omegaInv, ws.r);
     if (!laplaceHessian(ws, ctx, scratch)) return Infinity;
-    if (!choleskyInPlace(scratch.hMat, q)) return Infinity;
-    return lHat + ctx.logDetOmega + logDetFromCholesky(scratch.hMat, q);
+    return laplaceForm(lHat, ctx, scratch.hMat, q);
   },
 };
 
