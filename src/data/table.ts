@@ -8,6 +8,9 @@ import { splitCsvRecord, splitWhitespace } from './fields.js';
 import { isCommentBeforeHeader, lineIgnoreRule } from './line-filter.js';
 import type { Column, Table, TableOptions } from './types.js';
 
+/** Field texts read as missing by default: NONMEM's '.', R's 'NA' and 'NaN', and empty fields. */
+export const MISSING_TEXTS: readonly string[] = ['.', 'NA', 'NaN', ''];
+
 /** A decimal number as NONMEM data files write it: 12, -3.5, .5, 5., 1e-3, 2.5E+02. */
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -20,14 +23,15 @@ export function parseNumber(text: string): number {
  * Parse table text. `file` names the source in error messages.
  * The header is the first line that is not blank and not a comment ('#' or '@' as first
  * non-blank character). CSV when the header has a comma (unless `options.format` says),
- * else whitespace-separated. `.` and empty fields are missing (`options.missing`).
+ * else whitespace-separated. `.`, `NA`, `NaN` and empty fields are missing (`options.missing`):
+ * NONMEM's and R's ways of writing a missing value.
  * A column is numeric when every non-missing value is a decimal number (missing -> NaN),
  * else a string column (missing -> null).
  * Example: `parseTable('ID,TIME\n1,0\n', 'x.csv').columns[1].values` is Float64Array [0].
  */
 export function parseTable(text: string, file: string, options: TableOptions = {}): Table {
   const ignored = lineIgnoreRule(options.ignore);
-  const missing = new Set(options.missing ?? ['.', '']);
+  const missing = new Set(options.missing ?? MISSING_TEXTS);
   const lines = text.split(/\r\n|\n|\r/);
   if (lines.length > 0 && lines[0].charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
 

@@ -3,7 +3,7 @@
  * downstream (events, models, the LMM core). No model knowledge lives here.
  */
 
-/** One column of a table. Numeric columns hold NaN for missing ('.' or empty). */
+/** One column of a table. Numeric columns hold NaN for missing ('.', 'NA', 'NaN' or empty). */
 export type Column =
   | { readonly name: string; readonly kind: 'numeric'; readonly values: Float64Array }
   | { readonly name: string; readonly kind: 'string'; readonly values: readonly (string | null)[] };
@@ -32,7 +32,7 @@ export interface TableOptions {
    * Default: lines whose first non-blank character is '#' or '@'. The header is never skipped.
    */
   readonly ignore?: readonly string[];
-  /** Field texts read as missing; default ['.', ''] (fields are trimmed first). */
+  /** Field texts read as missing; default ['.', 'NA', 'NaN', ''] (fields are trimmed first). */
   readonly missing?: readonly string[];
   /** Field separator; default: 'csv' when the header line contains a comma, else 'whitespace'. */
   readonly format?: 'csv' | 'whitespace';
