@@ -23,8 +23,11 @@
  *    (lagged or additional) doses, then sets the steady state of the dose repeated every II;
  *    SS = 2 adds that steady state to the current amounts and cancels nothing. With a lag,
  *    the state at the record is the steady-state cycle at phase II − ALAG after the previous
- *    (lagged) arrival, and this record's own dose still arrives at TIME + ALAG; when
- *    ALAG ≥ II the phase is clamped to 0 (the state just after an arrival). Infusions of
+ *    (lagged) arrival, taken modulo II for any ALAG (steadyStatePhase: ALAG = 13 h, II = 12 h
+ *    gives 11 h; an exact multiple of II gives 0, the peak), and this record's own dose
+ *    still arrives at TIME + ALAG. When ALAG > II, PREDPP gives none of the implied doses
+ *    whose lagged arrivals fall between the record and TIME + ALAG: its steady state departs
+ *    from the periodic one there (PredictOptions.steadyStateLag 'periodic' gives them). Infusions of
  *    earlier cycles still running at the record (infusions longer than II, or lagged ones)
  *    continue until their ends. A steady-state constant infusion (AMT 0, RATE > 0 or -1,
  *    II 0) sets the amounts to the steady state of that rate, and the infusion does not
@@ -76,7 +79,7 @@ export function predictSubject(
     throw new RangeError(`predictSubject: out has ${out.length} entries, needs ${nObs} observations × ${n} compartments`);
   }
   const loop = loopFor(system, options);
-  loop.begin(options.initialState, 0);
+  loop.begin(options.initialState, 0, options.steadyStateLag);
   loop.run(events, params, out, undefined);
 }
 
@@ -100,7 +103,7 @@ export function predictSubjectWithSensitivities(
     throw new RangeError(`predictSubjectWithSensitivities: out or dOut is too short for ${nObs} observations × ${n} compartments`);
   }
   const loop = loopFor(system, options);
-  loop.begin(options.initialState, nDir);
+  loop.begin(options.initialState, nDir, options.steadyStateLag);
   loop.run(events, params, out, dOut);
 }
 
@@ -129,6 +132,8 @@ export class EventLoop {
   private tangent = new Float64Array(0);
   private ssTangent = new Float64Array(0);
   private nDir = 0;
+  /** Lagged steady-state doses give the implied arrivals after the record too (PredictOptions.steadyStateLag). */
+  private periodicLag = false;
   private steadyState: SteadyStateSolver | undefined;
   private readonly periodic: PeriodicDose = { cmt: 0, amount: 0, rate: 0, duration: 0, ii: 0 };
   private t = 0;
@@ -146,8 +151,9 @@ export class EventLoop {
    * Empties the loop for a new prediction starting from `initialState` (default zeros), with
    * sensitivities along `nDir` directions (0: none).
    */
-  begin(initialState: Float64Array | undefined, nDir: number): void {
+  begin(initialState: Float64Array | undefined, nDir: number, steadyStateLag: 'nonmem' | 'periodic' = 'nonmem'): void {
     this.nDir = nDir;
+    this.periodicLag = steadyStateLag === 'periodic';
     if (this.tangent.length < this.n * nDir) {
       this.tangent = new Float64Array(this.n * nDir);
       this.ssTangent = new Float64Array(this.n * nDir);
@@ -315,7 +321,7 @@ export class EventLoop {
       if (e.ss === 1) this.reset();
       const dose = this.periodic;
       dose.cmt = cmt; dose.amount = amount; dose.rate = rate; dose.duration = duration; dose.ii = e.ii;
-      const phase = Math.max(e.ii - lag, 0);
+      const phase = steadyStatePhase(e.ii, lag);
       if (fAmt > 0) {
         const sensitive = this.nDir > 0;
         this.solver().periodicInto(this.ssBuffer, dose, phase, p,
@@ -327,6 +333,12 @@ export class EventLoop {
 
     if (lag > 0) {
       this.pending.push(e.time + lag, PENDING_DOSE_START, cmt, amount, rate, duration);
+      if (e.ss !== 0 && this.periodicLag && fAmt > 0) {
+        // The implied doses whose lagged arrivals fall after the record (ALAG > II).
+        for (let k = 1; e.time + lag - k * e.ii > e.time + ARRIVAL_TOLERANCE * lag; k++) {
+          this.pending.push(e.time + lag - k * e.ii, PENDING_DOSE_START, cmt, amount, rate, duration);
+        }
+      }
     } else {
       this.start(cmt, amount, rate, duration);
     }
@@ -356,6 +368,25 @@ export class EventLoop {
   private solver(): SteadyStateSolver {
     return (this.steadyState ??= new SteadyStateSolver(this.system));
   }
+}
+
+/** Relative tolerance under which a lagged arrival is taken to fall exactly on a record (ALAG a multiple of II). */
+const ARRIVAL_TOLERANCE = 1e-12;
+
+/**
+ * The point of the steady-state cycle at a steady-state dose record: the time since the last
+ * implied dose arrived, in [0, II]. Without a lag the record's own dose arrives now: II (the
+ * trough). With a lag, PREDPP computes the steady state as if there were no lag and advances
+ * to the point II − ALAG of the cycle, taken modulo II for any ALAG: ALAG an exact multiple of
+ * II gives 0 (an implied dose arrives at the record: the peak), ALAG = II + 1 h with II = 12 h
+ * gives 11 h.
+ */
+export function steadyStatePhase(ii: number, lag: number): number {
+  if (lag === 0) return ii;
+  const r = lag % ii;
+  const tolerance = ARRIVAL_TOLERANCE * Math.max(ii, lag);
+  if (r <= tolerance || ii - r <= tolerance) return 0;
+  return ii - r;
 }
 
 function tangentOf(row: PkParameterRow): Float64Array {

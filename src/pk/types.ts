@@ -75,4 +75,11 @@ export interface PredictOptions {
    * bound model owns one per system); default a new one per call.
    */
   readonly loop?: EventLoop;
+  /**
+   * A steady-state dose whose lag exceeds its interval: 'nonmem' (default) follows PREDPP —
+   * the state at the record is the cycle at phase (II − ALAG) mod II and only the record's own
+   * dose arrives after it (at TIME + ALAG); 'periodic' also gives the implied doses whose
+   * lagged arrivals fall between the record and TIME + ALAG, as a long explicit history would.
+   */
+  readonly steadyStateLag?: 'nonmem' | 'periodic';
 }

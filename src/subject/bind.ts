@@ -43,6 +43,8 @@ export interface BindOptions {
   readonly derivativeStep?: number;
   /** ODE integration tolerances (models with an odes section). */
   readonly odeTolerances?: OdeTolerances;
+  /** Steady-state doses with a lag longer than II: PREDPP's definition (default) or the periodic one (PredictOptions.steadyStateLag). */
+  readonly steadyStateLag?: 'nonmem' | 'periodic';
 }
 
 /** A bound model with the compiled model and per-subject evaluators exposed for tables. */
@@ -122,7 +124,7 @@ function bindCompiled(model: Model, compiled: CompiledModel, dataset: Dataset, o
       compiled, id: subject.id, records: subject.recordIndices, inputRows,
       events: events !== undefined && ignored.size > 0 ? withoutObservations(events, ignored) : events,
       obsRecords: Int32Array.from(obsRecords), obsRules: Int32Array.from(obsRules), dv: Float64Array.from(dv),
-      timeVarying, derivativeStep, derivativeDifferences, amountDerivatives: options.amountDerivatives, eventLoop,
+      timeVarying, derivativeStep, derivativeDifferences, amountDerivatives: options.amountDerivatives, eventLoop, steadyStateLag: options.steadyStateLag,
     }));
   }
   if (problems.length > 0) throw new DataError(problems);

@@ -55,6 +55,8 @@ export interface SubjectSetup {
   readonly amountDerivatives?: 'sensitivities' | 'differences';
   /** The event loop's work buffers, shared by the subjects of one binding (one prediction at a time). */
   readonly eventLoop?: EventLoop;
+  /** Steady-state doses with a lag longer than II (PredictOptions.steadyStateLag); default 'nonmem'. */
+  readonly steadyStateLag?: 'nonmem' | 'periodic';
 }
 
 interface RowSet {
@@ -101,11 +103,13 @@ export class ModelSubject implements SubjectEvaluator {
   private readonly nSens: number;
   private readonly dAmountsCompact: Float64Array;
   private readonly eventLoop: EventLoop | undefined;
+  private readonly steadyStateLag: 'nonmem' | 'periodic';
 
   constructor(setup: SubjectSetup) {
     const c = setup.compiled;
     this.c = c;
     this.eventLoop = c.system === undefined ? undefined : setup.eventLoop ?? new EventLoop(c.system);
+    this.steadyStateLag = setup.steadyStateLag ?? 'nonmem';
     this.id = setup.id;
     this.dv = setup.dv;
     this.obsRecords = setup.obsRecords;
@@ -170,7 +174,10 @@ export class ModelSubject implements SubjectEvaluator {
       : { at: (record: number) => rows[this.localOf[record - this.firstRecord]!]!, constant: false };
     const initial = new Float64Array(nCmt);
     const loop = this.eventLoop;
-    return { rows, params, initial, options: { ...(this.hasInit ? { initialState: initial } : {}), ...(loop !== undefined ? { loop } : {}) } };
+    return {
+      rows, params, initial,
+      options: { ...(this.hasInit ? { initialState: initial } : {}), ...(loop !== undefined ? { loop } : {}), steadyStateLag: this.steadyStateLag },
+    };
   }
 
   /** Row of the individual variables used at the subject's k-th record. */

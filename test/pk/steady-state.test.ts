@@ -127,12 +127,12 @@ describe('1-compartment textbook steady states (1e-12)', () => {
     viaIteration.amounts[0]!.forEach((x, c) => expect(relDiff(x, rows.amounts[0]![c]!)).toBeLessThan(1e-8));
   });
 
-  it('lag at least II: the state at the record is the steady-state peak (phase clamped to 0)', () => {
+  it('lag longer than II (PREDPP): the cycle at phase (II − ALAG) mod II = 9 h, then only the own dose at 15 h', () => {
     const ds = dataset('ID,TIME,DV,AMT,EVID,SS,II', '1,0,.,100,1,1,12', '1,0,1,.,0,.,.', '1,20,1,.,0,.,.');
     const { amounts } = predictRows(sys, ds, [CL, V], { ALAG: [15] });
     const peak = 100 / (1 - Math.exp(-k * II));
-    expect(relDiff(amounts[0]![0]!, peak)).toBeLessThan(1e-12);
-    expect(relDiff(amounts[1]![0]!, peak * Math.exp(-k * 20) + 100 * Math.exp(-k * 5))).toBeLessThan(1e-12);
+    expect(relDiff(amounts[0]![0]!, peak * Math.exp(-k * 9))).toBeLessThan(1e-12);
+    expect(relDiff(amounts[1]![0]!, peak * Math.exp(-k * 29) + 100 * Math.exp(-k * 5))).toBeLessThan(1e-12);
   });
 });
 
